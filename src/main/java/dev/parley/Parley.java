@@ -1,0 +1,207 @@
+package dev.parley;
+
+import dev.parley.bus.LocalCodec;
+import dev.parley.bus.OrgEvent;
+import dev.parley.config.ConfigLoader;
+import dev.parley.config.ParleyConfig;
+import dev.parley.conversation.ApplyResult;
+import dev.parley.conversation.ConversationStateVerticle;
+import dev.parley.conversation.InboundBatch;
+import dev.parley.conversation.StateRebuilder;
+import dev.parley.conversation.WindowTimerVerticle;
+import dev.parley.demo.DemoBanner;
+import dev.parley.demo.DemoBootstrap;
+import dev.parley.http.HttpVerticle;
+import dev.parley.infra.EmbeddedPostgresServer;
+import dev.parley.infra.EmbeddedRedisServer;
+import dev.parley.ingest.IngestVerticle;
+import dev.parley.ingest.WebhookRequest;
+import dev.parley.ingest.WebhookResponse;
+import dev.parley.ops.HealthRoutes;
+import dev.parley.ops.WebhookMetrics;
+import dev.parley.provider.ProviderRegistry;
+import dev.parley.provider.whatsapp.WhatsAppProvider;
+import dev.parley.store.ChannelStore;
+import dev.parley.store.ConversationCache;
+import dev.parley.store.Database;
+import dev.parley.store.RedisKeys;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.sqlclient.Pool;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: starts (or connects to) PostgreSQL and Redis, migrates the schema, builds the pools and
+ * deploys the verticles in dependency order; {@link #close()} undoes it in reverse: the HTTP edge stops taking
+ * requests and finishes those in flight, then ingestion, conversation state, timers, the pools, Vert.x and
+ * the embedded servers. Start and close block: call them from the main thread (or a test thread).
+ */
+public final class Parley implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Parley.class);
+
+  private final ParleyConfig config;
+  private final Deque<AutoCloseable> embedded = new ArrayDeque<>();
+  private final Deque<String> deployments = new ArrayDeque<>();
+  private final List<HttpVerticle> httpVerticles = new CopyOnWriteArrayList<>();
+  private Vertx vertx;
+  private Pool pool;
+  private Redis redis;
+  private String pgUrl;
+  private String redisUrl;
+  private boolean closed;
+
+  private Parley(ParleyConfig config) {
+    this.config = config;
+  }
+
+  /** Starts a whole Parley node. On failure everything already started is stopped again. */
+  public static Parley start(ParleyConfig config) throws Exception {
+    Parley parley = new Parley(config);
+    try {
+      parley.startAll();
+      return parley;
+    } catch (Exception | Error e) {
+      parley.close();
+      throw e;
+    }
+  }
+
+  private void startAll() throws Exception {
+    pgUrl = config.postgres().url();
+    if (config.postgres().embedded()) {
+      var postgres = EmbeddedPostgresServer.start(config.dataDir().resolve("postgres"));
+      embedded.push(postgres);
+      pgUrl = postgres.url("parley");
+    }
+    redisUrl = config.redis().url();
+    if (config.redis().embedded()) {
+      var server = EmbeddedRedisServer.start(config.dataDir().resolve("redis"));
+      embedded.push(server);
+      redisUrl = server.url();
+    }
+    log.info("PostgreSQL {}, Redis {}", ConfigLoader.redact(pgUrl), ConfigLoader.redact(redisUrl));
+    Database.prepare(pgUrl);
+
+    var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    vertx = Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+            .setEnabled(true)
+            .setJvmMetricsEnabled(true)))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
+    LocalCodec.registerAll(vertx.eventBus(),
+        WebhookRequest.class, WebhookResponse.class, InboundBatch.class, ApplyResult.class, OrgEvent.class);
+
+    pool = Database.pool(vertx, pgUrl, config.postgres().poolSize());
+    redis = Redis.createClient(vertx, new RedisOptions()
+        .setConnectionString(redisUrl)
+        .setMaxPoolSize(config.redis().poolSize())
+        .setMaxPoolWaiting(10_000)
+        .setMaxWaitingHandlers(100_000));
+
+    var channels = new ChannelStore(pool);
+    if (config.demo().enabled()) {
+      String hash = DemoBootstrap.hashPassword(config.demo());
+      DemoBootstrap.ensure(pool, channels, config.demo(), hash).await();
+    }
+
+    var providers = ProviderRegistry.standard();
+    var conversation = config.conversation();
+    var cache = new ConversationCache(redis, new RedisKeys(config.redis().keyPrefix()), conversation.windowClosingLead());
+    var rebuilder = new StateRebuilder(pool, cache);
+    deploy(1, () -> new WindowTimerVerticle(pool, cache, rebuilder, conversation, registry));
+    deploy(ParleyConfig.instancesOrCores(conversation.instances()), () -> new ConversationStateVerticle(
+        pool, cache, rebuilder, providers, conversation.serviceWindow(), registry));
+    deploy(ParleyConfig.instancesOrCores(config.ingest().instances()),
+        () -> new IngestVerticle(providers, channels, config.ingest().applyTimeout()));
+    var health = new HealthRoutes(vertx, pool, redis);
+    var webhookMetrics = new WebhookMetrics(registry, Set.of(WhatsAppProvider.NAME));
+    deploy(ParleyConfig.instancesOrCores(config.http().instances()), () -> {
+      var verticle = new HttpVerticle(config.http(), health, registry, webhookMetrics);
+      httpVerticles.add(verticle);
+      return verticle;
+    });
+    log.info("Parley started on port {}", httpPort());
+    if (config.demo().enabled()) {
+      System.out.println(DemoBanner.text(config.demo(), httpPort()));
+    }
+  }
+
+  private void deploy(int instances, Supplier<io.vertx.core.Deployable> verticle) {
+    deployments.push(vertx.deployVerticle(verticle, new DeploymentOptions().setInstances(instances)).await());
+  }
+
+  /** The HTTP port actually bound. */
+  public int httpPort() {
+    return httpVerticles.get(0).port();
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public Pool pool() {
+    return pool;
+  }
+
+  public Redis redis() {
+    return redis;
+  }
+
+  public ParleyConfig config() {
+    return config;
+  }
+
+  /** Stops everything in reverse order of start. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    while (!deployments.isEmpty()) {
+      String id = deployments.pop();
+      quietly("undeploy " + id, () -> vertx.undeploy(id).await());
+    }
+    if (pool != null) {
+      quietly("close PostgreSQL pool", () -> pool.close().await());
+    }
+    if (redis != null) {
+      quietly("close Redis client", () -> redis.close().await());
+    }
+    if (vertx != null) {
+      quietly("close Vert.x", () -> vertx.close().await());
+    }
+    while (!embedded.isEmpty()) {
+      AutoCloseable server = embedded.pop();
+      quietly("stop " + server.getClass().getSimpleName(), server::close);
+    }
+    log.info("Parley stopped");
+  }
+
+  private interface Step {
+    void run() throws Exception;
+  }
+
+  private static void quietly(String what, Step step) {
+    try {
+      step.run();
+    } catch (Exception e) {
+      log.warn("{} failed: {}", what, e.toString());
+    }
+  }
+}

@@ -1,0 +1,32 @@
+package dev.parley.bus;
+
+/**
+ * Every event-bus address Parley uses, with the body and reply types each carries. Commands are imperative
+ * and point-to-point ({@code request}); events are past tense and published. This class doubles as the bus
+ * map in ARCHITECTURE.md: keep the two in step.
+ */
+public final class Addresses {
+  private Addresses() {}
+
+  /** Command. Body {@code ingest.WebhookRequest} (raw HTTP webhook); reply {@code ingest.WebhookResponse}. */
+  public static final String INGEST_WEBHOOK = "ingest.webhook";
+
+  /**
+   * Command. Body {@code conversation.InboundBatch} (verified, parsed, routed events of one webhook); reply
+   * {@code conversation.ApplyResult} once the transaction has committed. Fails with 503 when the store is down.
+   */
+  public static final String CONVERSATION_APPLY_INBOUND = "conversation.inbound.apply";
+
+  /**
+   * Command. Body: none; reply: {@code Integer} conversations rebuilt. Rebuilds the Redis copies of unread counts,
+   * window expiries and window timers from PostgreSQL.
+   */
+  public static final String CONVERSATION_REBUILD_STATE = "conversation.state.rebuild";
+
+  /**
+   * Event, published after commit. Body {@link OrgEvent}: {@code conversation.created|updated},
+   * {@code message.created|updated}, {@code contact.created|updated}, {@code window.closing|closed}.
+   * Consumers filter on {@link OrgEvent#type()}; every event names its organization.
+   */
+  public static final String EVENTS = "conversation.events";
+}

@@ -1,0 +1,258 @@
+package dev.parley.config;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Reads {@code conf/parley.json} (or the file named by {@code PARLEY_CONFIG}), applies environment overrides,
+ * validates everything and returns one {@link ParleyConfig}. All problems are reported together in a
+ * {@link ConfigException}.
+ */
+public final class ConfigLoader {
+
+  /** Environment variable → JSON path in the configuration file. */
+  static final Map<String, String> ENV_OVERRIDES = new LinkedHashMap<>();
+
+  static {
+    ENV_OVERRIDES.put("PARLEY_HTTP_HOST", "http.host");
+    ENV_OVERRIDES.put("PARLEY_HTTP_PORT", "http.port");
+    ENV_OVERRIDES.put("PARLEY_HTTP_INSTANCES", "http.instances");
+    ENV_OVERRIDES.put("PARLEY_SHUTDOWN_GRACE", "http.shutdown_grace");
+    ENV_OVERRIDES.put("PARLEY_PG_URL", "postgres.url");
+    ENV_OVERRIDES.put("PARLEY_PG_POOL_SIZE", "postgres.pool_size");
+    ENV_OVERRIDES.put("PARLEY_REDIS_URL", "redis.url");
+    ENV_OVERRIDES.put("PARLEY_REDIS_KEY_PREFIX", "redis.key_prefix");
+    ENV_OVERRIDES.put("PARLEY_REDIS_POOL_SIZE", "redis.pool_size");
+    ENV_OVERRIDES.put("PARLEY_DATA_DIR", "data_dir");
+    ENV_OVERRIDES.put("PARLEY_INGEST_INSTANCES", "ingest.instances");
+    ENV_OVERRIDES.put("PARLEY_CONVERSATION_INSTANCES", "conversation.instances");
+    ENV_OVERRIDES.put("PARLEY_SERVICE_WINDOW", "conversation.service_window");
+    ENV_OVERRIDES.put("PARLEY_WINDOW_CLOSING_LEAD", "conversation.window_closing_lead");
+    ENV_OVERRIDES.put("PARLEY_TIMER_POLL_INTERVAL", "conversation.timer_poll_interval");
+    ENV_OVERRIDES.put("PARLEY_STATE_CHECK_INTERVAL", "conversation.state_check_interval");
+    ENV_OVERRIDES.put("PARLEY_DEMO_ENABLED", "demo.enabled");
+    ENV_OVERRIDES.put("PARLEY_DEMO_CHANNEL_ID", "demo.channel_id");
+    ENV_OVERRIDES.put("PARLEY_DEMO_PHONE_NUMBER_ID", "demo.phone_number_id");
+    ENV_OVERRIDES.put("PARLEY_DEMO_APP_SECRET", "demo.app_secret");
+    ENV_OVERRIDES.put("PARLEY_DEMO_VERIFY_TOKEN", "demo.verify_token");
+    ENV_OVERRIDES.put("PARLEY_DEMO_ADMIN_EMAIL", "demo.admin_email");
+    ENV_OVERRIDES.put("PARLEY_DEMO_ADMIN_PASSWORD", "demo.admin_password");
+  }
+
+  private final List<String> problems = new ArrayList<>();
+
+  private ConfigLoader() {}
+
+  /** Loads from the process environment. */
+  public static ParleyConfig load() {
+    return load(System.getenv());
+  }
+
+  /** Loads with the given environment (tests pass their own map). */
+  public static ParleyConfig load(Map<String, String> env) {
+    Path file = Path.of(env.getOrDefault("PARLEY_CONFIG", "conf/parley.json"));
+    JsonObject json;
+    if (Files.exists(file)) {
+      try {
+        json = new JsonObject(Files.readString(file));
+      } catch (IOException | DecodeException e) {
+        throw new ConfigException(List.of(file + ": " + e.getMessage()));
+      }
+    } else if (env.containsKey("PARLEY_CONFIG")) {
+      throw new ConfigException(List.of("PARLEY_CONFIG names " + file + ", which does not exist"));
+    } else {
+      json = defaults();
+    }
+    return new ConfigLoader().read(json, env);
+  }
+
+  /** The defaults shipped inside the jar, used when {@code conf/parley.json} is not beside the process. */
+  static JsonObject defaults() {
+    try (var in = ConfigLoader.class.getResourceAsStream("/parley.json")) {
+      return new JsonObject(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+    } catch (IOException | NullPointerException e) {
+      throw new IllegalStateException("parley.json missing from the classpath", e);
+    }
+  }
+
+  private ParleyConfig read(JsonObject root, Map<String, String> env) {
+    ENV_OVERRIDES.forEach((variable, path) -> {
+      String value = env.get(variable);
+      if (value != null) {
+        set(root, path, value.isEmpty() ? null : value);
+      }
+    });
+
+    var http = new ParleyConfig.Http(
+        string(root, "http.host", false),
+        integer(root, "http.port", 0, 65535),
+        integer(root, "http.instances", 0, 256),
+        integer(root, "http.max_webhook_bytes", 1024, 64 * 1024 * 1024),
+        duration(root, "http.shutdown_grace"));
+    var postgres = new ParleyConfig.Postgres(
+        url(root, "postgres.url", "postgresql", "postgres"), integer(root, "postgres.pool_size", 1, 512));
+    var redis = new ParleyConfig.Redis(
+        url(root, "redis.url", "redis", "rediss"),
+        string(root, "redis.key_prefix", true),
+        integer(root, "redis.pool_size", 1, 512));
+    String dataDir = string(root, "data_dir", false);
+    var ingest = new ParleyConfig.Ingest(integer(root, "ingest.instances", 0, 256), duration(root, "ingest.apply_timeout"));
+    var conversation = new ParleyConfig.Conversation(
+        integer(root, "conversation.instances", 0, 256),
+        duration(root, "conversation.service_window"),
+        duration(root, "conversation.window_closing_lead"),
+        duration(root, "conversation.timer_poll_interval"),
+        duration(root, "conversation.state_check_interval"),
+        duration(root, "conversation.pending_status_retention"));
+    if (conversation.serviceWindow() != null
+        && conversation.windowClosingLead() != null
+        && conversation.windowClosingLead().compareTo(conversation.serviceWindow()) >= 0) {
+      problems.add("conversation.window_closing_lead (" + conversation.windowClosingLead()
+          + ") must be shorter than conversation.service_window (" + conversation.serviceWindow() + ")");
+    }
+    var demo = new ParleyConfig.Demo(
+        bool(root, "demo.enabled"),
+        string(root, "demo.organization_name", false),
+        uuid(root, "demo.channel_id"),
+        string(root, "demo.phone_number_id", false),
+        string(root, "demo.display_phone_number", false),
+        string(root, "demo.app_secret", false),
+        string(root, "demo.verify_token", false),
+        string(root, "demo.admin_email", false),
+        string(root, "demo.admin_password", false));
+    if (demo.adminPassword() != null && demo.adminPassword().length() < 8) {
+      problems.add("demo.admin_password (PARLEY_DEMO_ADMIN_PASSWORD) must have at least 8 characters");
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigException(problems);
+    }
+    return new ParleyConfig(http, postgres, redis, Path.of(dataDir), ingest, conversation, demo);
+  }
+
+  private static void set(JsonObject root, String path, String value) {
+    String[] parts = path.split("\\.");
+    JsonObject node = root;
+    for (int i = 0; i < parts.length - 1; i++) {
+      JsonObject child = node.getJsonObject(parts[i]);
+      if (child == null) {
+        child = new JsonObject();
+        node.put(parts[i], child);
+      }
+      node = child;
+    }
+    node.put(parts[parts.length - 1], value);
+  }
+
+  private static Object get(JsonObject root, String path) {
+    String[] parts = path.split("\\.");
+    Object node = root;
+    for (String part : parts) {
+      if (!(node instanceof JsonObject object)) {
+        return null;
+      }
+      node = object.getValue(part);
+    }
+    return node;
+  }
+
+  private static String describe(String path) {
+    return ENV_OVERRIDES.entrySet().stream()
+        .filter(e -> e.getValue().equals(path))
+        .map(e -> path + " (" + e.getKey() + ")")
+        .findFirst()
+        .orElse(path);
+  }
+
+  private String string(JsonObject root, String path, boolean emptyAllowed) {
+    Object value = get(root, path);
+    if (value == null || (!emptyAllowed && value.toString().isBlank())) {
+      problems.add(describe(path) + " is required");
+      return null;
+    }
+    return value.toString();
+  }
+
+  private int integer(JsonObject root, String path, int min, int max) {
+    Object value = get(root, path);
+    try {
+      int n = value instanceof Number number ? number.intValue() : Integer.parseInt(String.valueOf(value).trim());
+      if (n < min || n > max) {
+        problems.add(describe(path) + " must be between " + min + " and " + max + ", got " + n);
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      problems.add(describe(path) + " must be a whole number, got '" + value + "'");
+      return 0;
+    }
+  }
+
+  private boolean bool(JsonObject root, String path) {
+    Object value = get(root, path);
+    if (value instanceof Boolean b) {
+      return b;
+    }
+    String text = String.valueOf(value).trim().toLowerCase();
+    if (text.equals("true") || text.equals("false")) {
+      return Boolean.parseBoolean(text);
+    }
+    problems.add(describe(path) + " must be true or false, got '" + value + "'");
+    return false;
+  }
+
+  private Duration duration(JsonObject root, String path) {
+    Object value = get(root, path);
+    try {
+      Duration d = Duration.parse(String.valueOf(value).trim());
+      if (d.isNegative() || d.isZero()) {
+        problems.add(describe(path) + " must be positive, got " + value);
+      }
+      return d;
+    } catch (DateTimeParseException e) {
+      problems.add(describe(path) + " must be an ISO-8601 duration such as PT24H or PT30S, got '" + value + "'");
+      return null;
+    }
+  }
+
+  private UUID uuid(JsonObject root, String path) {
+    Object value = get(root, path);
+    try {
+      return UUID.fromString(String.valueOf(value).trim());
+    } catch (IllegalArgumentException e) {
+      problems.add(describe(path) + " must be a UUID, got '" + value + "'");
+      return null;
+    }
+  }
+
+  private String url(JsonObject root, String path, String... schemes) {
+    Object value = get(root, path);
+    if (value == null) {
+      return null;
+    }
+    String text = value.toString().trim();
+    try {
+      URI uri = URI.create(text);
+      if (uri.getScheme() == null || !List.of(schemes).contains(uri.getScheme()) || uri.getHost() == null) {
+        problems.add(describe(path) + " must look like " + schemes[0] + "://host:port/..., got '" + redact(text) + "'");
+      }
+    } catch (IllegalArgumentException e) {
+      problems.add(describe(path) + " is not a valid URL: " + redact(text));
+    }
+    return text;
+  }
+
+  /** Hides a password in a URL before it is printed. */
+  public static String redact(String url) {
+    return url == null ? null : url.replaceAll("//([^:/@]*):[^@]*@", "//$1:***@");
+  }
+}

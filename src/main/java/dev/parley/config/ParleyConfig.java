@@ -1,0 +1,77 @@
+package dev.parley.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+
+/**
+ * Parley's whole configuration, read once at start-up by {@link ConfigLoader} from {@code conf/parley.json}
+ * and environment overrides. Immutable; every value has been validated.
+ *
+ * @param dataDir where the embedded PostgreSQL and Redis keep their files
+ */
+public record ParleyConfig(
+    Http http,
+    Postgres postgres,
+    Redis redis,
+    Path dataDir,
+    Ingest ingest,
+    Conversation conversation,
+    Demo demo) {
+
+  /**
+   * @param instances number of HTTP verticle instances; 0 means one per CPU core
+   * @param maxWebhookBytes larger webhook bodies are refused with 413 (Meta sends at most 3 MB)
+   * @param shutdownGrace how long in-flight requests may take to finish on shutdown
+   */
+  public record Http(String host, int port, int instances, int maxWebhookBytes, Duration shutdownGrace) {}
+
+  /** @param url {@code postgresql://user:pass@host:port/db}; null starts an embedded PostgreSQL */
+  public record Postgres(String url, int poolSize) {
+    public boolean embedded() {
+      return url == null;
+    }
+  }
+
+  /** @param url {@code redis://host:port}; null starts an embedded Redis */
+  public record Redis(String url, String keyPrefix, int poolSize) {
+    public boolean embedded() {
+      return url == null;
+    }
+  }
+
+  /** @param applyTimeout how long a webhook waits for its transaction before answering 503 */
+  public record Ingest(int instances, Duration applyTimeout) {}
+
+  /**
+   * @param serviceWindow how long after the customer's last message free-form replies are allowed
+   * @param windowClosingLead how long before expiry {@code window.closing} fires
+   * @param timerPollInterval how often due window timers are collected from Redis
+   * @param stateCheckInterval how often Redis is checked for lost derived state (and rebuilt)
+   * @param pendingStatusRetention how long a status for a not-yet-known message is kept
+   */
+  public record Conversation(
+      int instances,
+      Duration serviceWindow,
+      Duration windowClosingLead,
+      Duration timerPollInterval,
+      Duration stateCheckInterval,
+      Duration pendingStatusRetention) {}
+
+  /** The demo organization, admin and WhatsApp channel created on first start when enabled. */
+  public record Demo(
+      boolean enabled,
+      String organizationName,
+      UUID channelId,
+      String phoneNumberId,
+      String displayPhoneNumber,
+      String appSecret,
+      String verifyToken,
+      String adminEmail,
+      String adminPassword) {}
+
+  /** Number of verticle instances to deploy for a configured count (0 = one per core). */
+  public static int instancesOrCores(int configured) {
+    return configured > 0 ? configured : Runtime.getRuntime().availableProcessors();
+  }
+}

@@ -1,0 +1,36 @@
+package dev.parley.conversation;
+
+import dev.parley.bus.OrgEvent;
+import dev.parley.store.ConversationStore.ConversationRow;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * What one transaction changed: the events to publish and the conversation rows to copy to Redis, both only
+ * after it commits. Discarded with the transaction when it rolls back. Confined to one event loop.
+ */
+final class Changes {
+  final List<OrgEvent> events = new ArrayList<>();
+  final Map<UUID, ConversationRow> conversations = new LinkedHashMap<>();
+  int applied;
+  int duplicates;
+  int pending;
+  int skipped;
+
+  void event(String type, UUID organizationId, JsonObject data) {
+    events.add(new OrgEvent(type, organizationId, data));
+  }
+
+  /** Keeps the newest version of each conversation the transaction touched. */
+  void conversation(ConversationRow row) {
+    conversations.merge(row.id(), row, (a, b) -> a.version() >= b.version() ? a : b);
+  }
+
+  ApplyResult result() {
+    return new ApplyResult(applied, duplicates, pending, skipped);
+  }
+}

@@ -1,0 +1,339 @@
+package dev.parley.conversation;
+
+import dev.parley.bus.OrgEvent;
+import dev.parley.channel.Channel;
+import dev.parley.contact.PhoneNumbers;
+import dev.parley.conversation.InboundBatch.Routed;
+import dev.parley.provider.InboundEvent;
+import dev.parley.provider.ProviderRegistry;
+import dev.parley.provider.ServiceWindow;
+import dev.parley.store.ChannelStore;
+import dev.parley.store.ContactStore;
+import dev.parley.store.ContactStore.ContactRef;
+import dev.parley.store.ConversationStore;
+import dev.parley.store.ConversationStore.ConversationRow;
+import dev.parley.store.MessageStore;
+import dev.parley.store.MessageStore.MessageRow;
+import dev.parley.store.MessageStore.NewMessage;
+import dev.parley.store.MessageStore.StatusRecord;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies one webhook's events to PostgreSQL in a single transaction: contacts, conversations, messages,
+ * statuses, reactions, edits and identity changes. Idempotent: applying the same batch twice changes nothing
+ * the second time. Returns what changed so the caller can update Redis and publish after commit.
+ */
+final class InboundApplier {
+  private static final Logger log = LoggerFactory.getLogger(InboundApplier.class);
+  private static final int MAX_ATTEMPTS = 3;
+
+  private final Pool pool;
+  private final ProviderRegistry providers;
+  private final Duration serviceWindow;
+  private final ContactStore contacts = new ContactStore();
+  private final ConversationStore conversations = new ConversationStore();
+  private final MessageStore messages = new MessageStore();
+  private final MessageStatuses statuses = new MessageStatuses(messages);
+
+  InboundApplier(Pool pool, ProviderRegistry providers, Duration serviceWindow) {
+    this.pool = pool;
+    this.providers = providers;
+    this.serviceWindow = serviceWindow;
+  }
+
+  Future<Changes> apply(InboundBatch batch) {
+    // a stable order (identity changes, messages, edits, reactions, statuses; then by sender and time) makes
+    // concurrent transactions take row locks in the same order, which keeps deadlocks rare
+    List<Routed> ordered = batch.events().stream().sorted(ORDER).toList();
+    return attempt(ordered, 1);
+  }
+
+  private Future<Changes> attempt(List<Routed> events, int attempt) {
+    return pool.<Changes>withTransaction(tx -> {
+      var changes = new Changes();
+      Future<Void> chain = Future.succeededFuture();
+      for (Routed routed : events) {
+        chain = chain.compose(v -> applyOne(tx, routed, changes));
+      }
+      UUID[] channels = events.stream().map(r -> r.channel().id()).distinct().toArray(UUID[]::new);
+      return chain.compose(v -> ChannelStore.touchInbound(tx, channels, Instant.now())).map(changes);
+    }).recover(failure -> {
+      if (attempt < MAX_ATTEMPTS && failure instanceof PgException pg
+          && ("40P01".equals(pg.getSqlState()) || "40001".equals(pg.getSqlState()))) {
+        log.info("retrying inbound batch after {} (attempt {})", pg.getSqlState(), attempt);
+        return attempt(events, attempt + 1);
+      }
+      return Future.failedFuture(failure);
+    });
+  }
+
+  private Future<Void> applyOne(SqlClient tx, Routed routed, Changes changes) {
+    Channel channel = routed.channel();
+    InboundEvent event = routed.event();
+    if (event instanceof InboundEvent.Message message) {
+      return message(tx, channel, message, null, changes);
+    } else if (event instanceof InboundEvent.Status status) {
+      return status(tx, channel, status, changes);
+    } else if (event instanceof InboundEvent.Reaction reaction) {
+      return reaction(tx, channel, reaction, changes);
+    } else if (event instanceof InboundEvent.Edit edit) {
+      return edit(tx, channel, edit, changes);
+    } else if (event instanceof InboundEvent.IdentityChange change) {
+      return identityChange(tx, channel, change, changes);
+    }
+    return providerError(tx, channel, (InboundEvent.ProviderError) event, changes);
+  }
+
+  private Future<Void> message(
+      SqlClient tx, Channel channel, InboundEvent.Message message, Instant editedAt, Changes changes) {
+    UUID org = channel.organizationId();
+    return messages.exists(tx, channel.id(), message.providerMessageId()).compose(exists -> {
+      if (exists) {
+        changes.duplicates++;
+        return Future.succeededFuture();
+      }
+      return contact(tx, channel, message.sender(), changes).compose(contact ->
+          conversations.openFor(tx, org, channel.id(), contact.id()).compose(opened -> {
+            Future<Void> reopened = opened.reopened()
+                ? systemMessage(tx, channel, opened.id(), contact, message.timestamp().minusMillis(1),
+                    "Conversation reopened by a new message from the customer",
+                    new JsonObject().put("event", "conversation.reopened"), null, changes)
+                : Future.succeededFuture();
+            var row = new NewMessage(UUID.randomUUID(), org, opened.id(), channel.id(), "inbound", message.type(),
+                message.body(), message.content(), message.providerMessageId(), message.replyToProviderId(),
+                "contact", null, "received", message.timestamp(), editedAt, message.raw());
+            return reopened.compose(v -> messages.insert(tx, row)).compose(inserted -> {
+              if (inserted.isEmpty()) { // the same message committed concurrently: a retry, nothing to do
+                changes.duplicates++;
+                return Future.succeededFuture();
+              }
+              MessageRow stored = inserted.get();
+              return conversations.recordInbound(tx, opened.id(), stored.id(), message.timestamp(), windowEnd(channel,
+                      message.timestamp()))
+                  .compose(conversation -> conversationChanged(tx, conversation, contact, opened.created(), changes))
+                  .map(v -> {
+                    changes.event(OrgEvent.MESSAGE_CREATED, org, stored.toJson(new JsonObject()));
+                    changes.applied++;
+                    return null;
+                  });
+            });
+          }));
+    });
+  }
+
+  private Future<ContactRef> contact(SqlClient tx, Channel channel, InboundEvent.Sender sender, Changes changes) {
+    Optional<PhoneNumbers.Normalized> number = PhoneNumbers.fromInternational(sender.phone());
+    String country = number.map(PhoneNumbers.Normalized::country).orElse(PhoneNumbers.countryOfUserId(sender.userId()));
+    var identity = new ContactStore.Identity(sender.externalId(), sender.userId(), sender.profileName(), sender.username());
+    return contacts.findOrCreate(tx, channel.organizationId(), channel.id(), identity,
+            number.map(PhoneNumbers.Normalized::e164).orElse(null), country)
+        .onSuccess(contact -> {
+          if (contact.created()) {
+            changes.event(OrgEvent.CONTACT_CREATED, channel.organizationId(), contact.toJson());
+          } else if (contact.nameChanged()) {
+            changes.event(OrgEvent.CONTACT_UPDATED, channel.organizationId(), contact.toJson());
+          }
+        });
+  }
+
+  private Future<Void> status(SqlClient tx, Channel channel, InboundEvent.Status status, Changes changes) {
+    var record = new StatusRecord(
+        status.status(), status.timestamp(), status.errorCode(), status.errorTitle(), status.raw());
+    return messages.findByProviderId(tx, channel.id(), status.providerMessageId()).compose(found -> {
+      if (found.isEmpty()) {
+        changes.pending++;
+        return messages.keepPendingStatus(tx, channel.id(), status.providerMessageId(), record);
+      }
+      return statuses.apply(tx, found.get(), record, changes);
+    });
+  }
+
+  private Future<Void> reaction(SqlClient tx, Channel channel, InboundEvent.Reaction reaction, Changes changes) {
+    return messages.react(tx, channel.id(), reaction.targetProviderId(), "customer", reaction.emoji(),
+            reaction.timestamp(), reaction.providerMessageId(), null)
+        .compose(changed -> {
+          if (!changed) {
+            changes.duplicates++;
+            return Future.succeededFuture();
+          }
+          changes.applied++;
+          return messageUpdated(tx, channel, reaction.targetProviderId(), changes);
+        });
+  }
+
+  private Future<Void> edit(SqlClient tx, Channel channel, InboundEvent.Edit edit, Changes changes) {
+    JsonObject content = edit.content().copy().put("edit_id", edit.providerMessageId());
+    return messages.applyEdit(tx, channel.id(), edit.originalProviderId(), edit.type(), edit.body(), content,
+            edit.timestamp())
+        .compose(updated -> {
+          if (updated.isPresent()) {
+            changes.applied++;
+            return messageUpdated(tx, channel, edit.originalProviderId(), changes);
+          }
+          return messages.exists(tx, channel.id(), edit.originalProviderId()).compose(exists -> {
+            if (exists) { // a newer edit is already applied
+              changes.duplicates++;
+              return Future.succeededFuture();
+            }
+            // the original never reached us: keep the edited version under the original's id
+            var asMessage = new InboundEvent.Message(edit.routingKey(), edit.originalProviderId(), edit.timestamp(),
+                edit.sender(), edit.type(), edit.body(), content, null, edit.raw());
+            return message(tx, channel, asMessage, edit.timestamp(), changes);
+          });
+        });
+  }
+
+  private Future<Void> identityChange(
+      SqlClient tx, Channel channel, InboundEvent.IdentityChange change, Changes changes) {
+    String previous = change.previousExternalId();
+    Future<Optional<ContactRef>> found = previous == null
+        ? Future.succeededFuture(Optional.empty())
+        : contacts.find(tx, channel.id(), previous, previous);
+    return found.compose(contact -> {
+      if (contact.isEmpty()) {
+        log.warn("identity change {} on channel {} names no known contact; skipped",
+            change.providerMessageId(), channel.id());
+        changes.skipped++;
+        return Future.succeededFuture();
+      }
+      return conversations.openFor(tx, channel.organizationId(), channel.id(), contact.get().id())
+          .compose(opened -> messages.exists(tx, channel.id(), change.providerMessageId()).compose(exists -> {
+            if (exists) {
+              changes.duplicates++;
+              return Future.succeededFuture();
+            }
+            return updateIdentity(tx, channel, contact.get(), change, changes).compose(updated ->
+                systemMessage(tx, channel, opened.id(), updated, change.timestamp(), describe(change, contact.get(), updated),
+                    new JsonObject().put("event", "contact." + change.change()), change.providerMessageId(), changes))
+                .map(v -> {
+                  changes.applied++;
+                  return null;
+                });
+          }));
+    });
+  }
+
+  private Future<ContactRef> updateIdentity(
+      SqlClient tx, Channel channel, ContactRef contact, InboundEvent.IdentityChange change, Changes changes) {
+    Future<ContactRef> updated = switch (change.change()) {
+      case "number_changed" -> {
+        var number = PhoneNumbers.fromInternational(change.newPhone());
+        yield contacts.changeNumber(tx, contact, change.newPhone(),
+            number.map(PhoneNumbers.Normalized::e164).orElse(null), number.map(PhoneNumbers.Normalized::country).orElse(null));
+      }
+      case "user_id_changed" -> contacts.changeUserId(tx, contact, change.newUserId()).map(contact);
+      default -> Future.succeededFuture(contact);
+    };
+    return updated.onSuccess(ref -> {
+      if (!change.change().equals("identity_changed")) {
+        changes.event(OrgEvent.CONTACT_UPDATED, channel.organizationId(), ref.toJson());
+      }
+    });
+  }
+
+  private static String describe(InboundEvent.IdentityChange change, ContactRef before, ContactRef after) {
+    if (change.change().equals("number_changed") && after.mobileNumber() != null) {
+      return "Customer changed their phone number from "
+          + (before.mobileNumber() == null ? "an unknown number" : before.mobileNumber()) + " to " + after.mobileNumber();
+    }
+    return change.body() != null ? change.body() : "Customer's WhatsApp identity changed";
+  }
+
+  private Future<Void> providerError(SqlClient tx, Channel channel, InboundEvent.ProviderError error, Changes changes) {
+    log.warn("provider error on channel {}: {} {} {}", channel.id(), error.code(), error.title(), error.details());
+    changes.applied++;
+    String text = error.code() + " " + (error.title() == null ? "" : error.title())
+        + (error.details() == null ? "" : ": " + error.details());
+    return ChannelStore.recordError(tx, channel.id(), text.strip(), Instant.now());
+  }
+
+  /** Stores a system message (never sent to the customer) and makes it the conversation's latest activity. */
+  private Future<Void> systemMessage(SqlClient tx, Channel channel, UUID conversationId, ContactRef contact,
+      Instant at, String body, JsonObject content, String providerMessageId, Changes changes) {
+    var row = new NewMessage(UUID.randomUUID(), channel.organizationId(), conversationId, channel.id(), "system",
+        "system", body, content, providerMessageId, null, "system", null, "received", at, null, null);
+    return messages.insert(tx, row).compose(inserted -> {
+      if (inserted.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      changes.event(OrgEvent.MESSAGE_CREATED, channel.organizationId(), inserted.get().toJson(new JsonObject()));
+      return conversations.recordSystem(tx, conversationId, inserted.get().id(), at)
+          .compose(conversation -> conversationChanged(tx, conversation, contact, false, changes));
+    });
+  }
+
+  private Future<Void> conversationChanged(
+      SqlClient tx, ConversationRow conversation, ContactRef contact, boolean created, Changes changes) {
+    changes.conversation(conversation);
+    Future<Optional<MessageRow>> last = conversation.lastMessageId() == null
+        ? Future.succeededFuture(Optional.empty())
+        : messages.findById(tx, conversation.lastMessageId());
+    return last.map(message -> {
+      changes.event(created ? OrgEvent.CONVERSATION_CREATED : OrgEvent.CONVERSATION_UPDATED,
+          conversation.organizationId(), conversation.toJson(contact.toJson(), message.map(MessageRow::preview).orElse(null)));
+      return null;
+    });
+  }
+
+  private Future<Void> messageUpdated(SqlClient tx, Channel channel, String providerMessageId, Changes changes) {
+    return messages.findByProviderId(tx, channel.id(), providerMessageId).compose(found -> found.isEmpty()
+        ? Future.succeededFuture()
+        : messages.reactions(tx, channel.id(), providerMessageId).map(reactions -> {
+          changes.event(OrgEvent.MESSAGE_UPDATED, channel.organizationId(), found.get().toJson(reactions));
+          return null;
+        }));
+  }
+
+  private Instant windowEnd(Channel channel, Instant customerMessageAt) {
+    boolean windowed = providers.get(channel.provider()).window() == ServiceWindow.CUSTOMER_SERVICE;
+    return windowed ? customerMessageAt.plus(serviceWindow) : null;
+  }
+
+  private static final Comparator<Routed> ORDER = Comparator
+      .comparingInt((Routed r) -> rank(r.event()))
+      .thenComparing(r -> r.channel().id())
+      .thenComparing(r -> sortKey(r.event()))
+      .thenComparing(r -> r.event() instanceof InboundEvent.Message m ? m.timestamp() : Instant.EPOCH);
+
+  private static int rank(InboundEvent event) {
+    if (event instanceof InboundEvent.IdentityChange) {
+      return 0;
+    } else if (event instanceof InboundEvent.Message) {
+      return 1;
+    } else if (event instanceof InboundEvent.Edit) {
+      return 2;
+    } else if (event instanceof InboundEvent.Reaction) {
+      return 3;
+    } else if (event instanceof InboundEvent.Status) {
+      return 4;
+    }
+    return 5;
+  }
+
+  private static String sortKey(InboundEvent event) {
+    if (event instanceof InboundEvent.Message m) {
+      return m.sender().externalId();
+    } else if (event instanceof InboundEvent.Edit e) {
+      return e.originalProviderId();
+    } else if (event instanceof InboundEvent.Reaction r) {
+      return r.targetProviderId();
+    } else if (event instanceof InboundEvent.Status s) {
+      return s.providerMessageId();
+    } else if (event instanceof InboundEvent.IdentityChange c) {
+      return String.valueOf(c.previousExternalId());
+    }
+    return "";
+  }
+}

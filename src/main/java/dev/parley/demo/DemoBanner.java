@@ -1,0 +1,60 @@
+package dev.parley.demo;
+
+import dev.parley.config.ParleyConfig;
+import dev.parley.provider.HubSignature;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+
+/** What Parley prints at start when the demo is enabled: how to sign in, and commands to try at once. */
+public final class DemoBanner {
+  private DemoBanner() {}
+
+  public static String text(ParleyConfig.Demo demo, int port) {
+    String base = "http://localhost:" + port;
+    String webhook = base + "/webhooks/whatsapp/" + demo.channelId();
+    String body = samplePayload(demo, Instant.now()).encode();
+    String signature = HubSignature.sign(body.getBytes(StandardCharsets.UTF_8), demo.appSecret());
+    return String.join("\n",
+        "",
+        "Parley is running on " + base,
+        "  Demo organization : " + demo.organizationName(),
+        "  Admin sign-in     : " + demo.adminEmail() + " / " + demo.adminPassword(),
+        "  WhatsApp channel  : " + demo.channelId() + " (phone_number_id " + demo.phoneNumberId() + ")",
+        "  Health / metrics  : " + base + "/health/ready   " + base + "/metrics",
+        "",
+        "Verify the webhook the way Meta does:",
+        "  curl '" + webhook + "?hub.mode=subscribe&hub.verify_token=" + demo.verifyToken() + "&hub.challenge=1158201444'",
+        "",
+        "Post a signed customer message (posting it twice stores it once):",
+        "  curl -i -X POST '" + webhook + "' -H 'Content-Type: application/json' -H '"
+            + HubSignature.HEADER + ": " + signature + "' --data-binary '" + body + "'",
+        "");
+  }
+
+  /** A text message from a customer, shaped exactly like a WhatsApp Cloud API webhook. */
+  static JsonObject samplePayload(ParleyConfig.Demo demo, Instant at) {
+    long seconds = at.getEpochSecond();
+    var message = new JsonObject()
+        .put("from", "16505551234")
+        .put("id", "wamid.DEMO" + seconds)
+        .put("timestamp", Long.toString(seconds))
+        .put("type", "text")
+        .put("text", new JsonObject().put("body", "Hi! Does it come in another color?"));
+    var value = new JsonObject()
+        .put("messaging_product", "whatsapp")
+        .put("metadata", new JsonObject()
+            .put("display_phone_number", demo.displayPhoneNumber())
+            .put("phone_number_id", demo.phoneNumberId()))
+        .put("contacts", new JsonArray().add(new JsonObject()
+            .put("profile", new JsonObject().put("name", "Sheena Nelson"))
+            .put("wa_id", "16505551234")))
+        .put("messages", new JsonArray().add(message));
+    return new JsonObject()
+        .put("object", "whatsapp_business_account")
+        .put("entry", new JsonArray().add(new JsonObject()
+            .put("id", "102290129340398")
+            .put("changes", new JsonArray().add(new JsonObject().put("value", value).put("field", "messages")))));
+  }
+}

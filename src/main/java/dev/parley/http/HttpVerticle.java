@@ -1,0 +1,120 @@
+package dev.parley.http;
+
+import dev.parley.bus.Addresses;
+import dev.parley.config.ParleyConfig;
+import dev.parley.ingest.WebhookRequest;
+import dev.parley.ingest.WebhookResponse;
+import dev.parley.ops.HealthRoutes;
+import dev.parley.ops.WebhookMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The HTTP edge: one instance per event loop, all sharing the configured port. Hands webhooks to ingestion
+ * over the event bus and maps its answer to HTTP; serves health and metrics. On undeploy it stops accepting
+ * connections and lets requests in flight finish within the configured grace.
+ */
+public final class HttpVerticle extends VerticleBase {
+  private static final String START = "parley.start";
+
+  private final ParleyConfig.Http config;
+  private final HealthRoutes health;
+  private final PrometheusMeterRegistry registry;
+  private final WebhookMetrics metrics;
+  private HttpServer server;
+
+  public HttpVerticle(
+      ParleyConfig.Http config, HealthRoutes health, PrometheusMeterRegistry registry, WebhookMetrics metrics) {
+    this.config = config;
+    this.health = health;
+    this.registry = registry;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Future<?> start() {
+    Router router = Router.router(vertx);
+    router.route("/webhooks/*").handler(ctx -> {
+      ctx.put(START, System.nanoTime());
+      ctx.next();
+    });
+    router.get("/webhooks/:provider/:channel_id").handler(this::webhook);
+    router.post("/webhooks/:provider/:channel_id")
+        .handler(BodyHandler.create(false).setBodyLimit(config.maxWebhookBytes()))
+        .handler(this::webhook);
+    router.route("/webhooks/*").failureHandler(this::webhookFailure);
+    health.mount(router);
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+
+    server = vertx.createHttpServer(new HttpServerOptions()
+        .setHost(config.host())
+        .setPort(config.port())
+        .setCompressionSupported(false));
+    return server.requestHandler(router).listen();
+  }
+
+  /** The port actually bound (useful when configured as 0). */
+  public int port() {
+    return server.actualPort();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server.shutdown(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void webhook(RoutingContext ctx) {
+    String provider = ctx.pathParam("provider");
+    boolean subscription = ctx.request().method() == HttpMethod.GET;
+    var request = new WebhookRequest(provider, ctx.pathParam("channel_id"), subscription, ctx.request().headers(),
+        ctx.queryParams(), subscription ? null : ctx.body().buffer());
+    if (!subscription && request.body() == null) {
+      respond(ctx, provider, WebhookResponse.error400("the body is empty"));
+      return;
+    }
+    // no send timeout here: ingestion answers on its own (503 once its apply timeout passes)
+    vertx.eventBus().<WebhookResponse>request(Addresses.INGEST_WEBHOOK, request,
+            new DeliveryOptions().setSendTimeout(TimeUnit.MINUTES.toMillis(2)))
+        .onComplete(reply -> respond(ctx, provider, reply.succeeded()
+            ? reply.result().body()
+            : WebhookResponse.unavailable()));
+  }
+
+  private void respond(RoutingContext ctx, String provider, WebhookResponse answer) {
+    metrics.record(provider, answer.outcome(), ctx.get(START));
+    if (answer.success()) {
+      boolean json = answer.body() != null && answer.body().startsWith("{");
+      ctx.response().setStatusCode(answer.status())
+          .putHeader("content-type", json ? "application/json" : "text/plain")
+          .end(answer.body() == null ? "" : answer.body());
+    } else {
+      ErrorResponse.send(ctx.response(), answer.status(), answer.errorCode(), answer.errorMessage());
+    }
+  }
+
+  private void webhookFailure(RoutingContext ctx) {
+    int status = ctx.statusCode() == 413 ? 413 : ctx.statusCode() == 400 ? 400 : 500;
+    String provider = ctx.pathParam("provider");
+    Long start = ctx.get(START);
+    metrics.record(provider == null ? "unknown" : provider,
+        status == 413 ? "too_large" : status == 400 ? "malformed" : "error", start == null ? System.nanoTime() : start);
+    if (status == 413) {
+      ErrorResponse.send(ctx.response(), 413, "payload_too_large",
+          "webhook bodies are limited to " + config.maxWebhookBytes() + " bytes");
+    } else if (status == 400) {
+      ErrorResponse.send(ctx.response(), 400, "malformed_payload", "the request could not be read");
+    } else {
+      ErrorResponse.send(ctx.response(), 500, "internal_error", "unexpected error");
+    }
+  }
+}

@@ -1,0 +1,48 @@
+package dev.parley.infra;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real PostgreSQL 17 (zonky's binaries) started when no external server is configured. Its data folder
+ * survives restarts; {@link #close()} stops it with a fast shutdown. Blocking: call from the main thread.
+ */
+public final class EmbeddedPostgresServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
+
+  private final EmbeddedPostgres postgres;
+
+  private EmbeddedPostgresServer(EmbeddedPostgres postgres) {
+    this.postgres = postgres;
+  }
+
+  /** Starts PostgreSQL on a free loopback port with its files in {@code dataDir}. */
+  public static EmbeddedPostgresServer start(Path dataDir) throws IOException {
+    Files.createDirectories(dataDir.getParent());
+    EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+        .setDataDirectory(dataDir)
+        .setCleanDataDirectory(false)
+        .setRegisterShutdownHook(false)
+        .setServerConfig("listen_addresses", "127.0.0.1")
+        .setServerConfig("max_connections", "200")
+        .setServerConfig("synchronous_commit", "on")
+        .start();
+    log.info("embedded PostgreSQL listening on 127.0.0.1:{} (data in {})", postgres.getPort(), dataDir);
+    return new EmbeddedPostgresServer(postgres);
+  }
+
+  /** A URL for the given database on this server (user postgres, trust authentication). */
+  public String url(String database) {
+    return "postgresql://postgres:postgres@127.0.0.1:" + postgres.getPort() + "/" + database;
+  }
+
+  @Override
+  public void close() throws IOException {
+    postgres.close();
+    log.info("embedded PostgreSQL stopped");
+  }
+}

@@ -1,0 +1,68 @@
+package dev.parley.store;
+
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Prepares the PostgreSQL database at start-up: creates it when missing, applies the Flyway migrations in
+ * {@code db/migration}, and opens the reactive pool. The preparation uses JDBC and blocks: call it from
+ * the main thread before any verticle is deployed.
+ */
+public final class Database {
+  private static final Logger log = LoggerFactory.getLogger(Database.class);
+
+  private Database() {}
+
+  /** Creates the database named in {@code url} if it does not exist, then migrates it. */
+  public static void prepare(String url) throws SQLException {
+    PgConnectOptions options = PgConnectOptions.fromUri(url);
+    createIfMissing(options);
+    var flyway = Flyway.configure()
+        .dataSource(jdbcUrl(options, options.getDatabase()), options.getUser(), options.getPassword())
+        .locations("classpath:db/migration")
+        .load();
+    var result = flyway.migrate();
+    log.info("database {} at schema version {} ({} migration(s) applied)",
+        options.getDatabase(), flyway.info().current().getVersion(), result.migrationsExecuted);
+  }
+
+  public static Pool pool(Vertx vertx, String url, int size) {
+    return PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(size).setName("parley-pg").setMaxWaitQueueSize(10_000))
+        .connectingTo(PgConnectOptions.fromUri(url).setReconnectAttempts(0).setPipeliningLimit(256))
+        .using(vertx)
+        .build();
+  }
+
+  private static void createIfMissing(PgConnectOptions options) throws SQLException {
+    String name = options.getDatabase();
+    try (var connection = DriverManager.getConnection(
+            jdbcUrl(options, "postgres"), options.getUser(), options.getPassword());
+        var check = connection.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+      check.setString(1, name);
+      if (check.executeQuery().next()) {
+        return;
+      }
+      try (var create = connection.createStatement()) {
+        create.execute("CREATE DATABASE \"" + name.replace("\"", "\"\"") + "\"");
+        log.info("created database {}", name);
+      } catch (SQLException e) {
+        if (!"42P04".equals(e.getSQLState())) { // another node created it first
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static String jdbcUrl(PgConnectOptions options, String database) {
+    return "jdbc:postgresql://" + options.getHost() + ":" + options.getPort() + "/" + database;
+  }
+}

@@ -1,0 +1,272 @@
+package dev.parley.store;
+
+import static dev.parley.store.ChannelStore.utc;
+import static dev.parley.store.ConversationStore.instant;
+import static dev.parley.store.ConversationStore.text;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Messages, their status history, statuses waiting for an unknown message, and reactions. The unique
+ * (channel, provider message id) makes a provider's retry harmless: the second insert writes nothing.
+ */
+public final class MessageStore {
+  private static final String COLUMNS = """
+      id, organization_id, conversation_id, channel_id, direction, type, body, content, provider_message_id,
+      reply_to_provider_id, sender_type, sender_id, status, error_code, error_title, sent_at, edited_at, created_at""";
+  private static final String EXISTS =
+      "SELECT 1 FROM messages WHERE channel_id = $1 AND provider_message_id = $2";
+  private static final String INSERT = """
+      INSERT INTO messages (id, organization_id, conversation_id, channel_id, direction, type, body, content,
+        provider_message_id, reply_to_provider_id, sender_type, sender_id, status, sent_at, edited_at, raw)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+      ON CONFLICT (channel_id, provider_message_id) WHERE provider_message_id IS NOT NULL DO NOTHING
+      RETURNING %s
+      """.formatted(COLUMNS);
+  private static final String FIND_BY_PROVIDER_ID =
+      "SELECT " + COLUMNS + " FROM messages WHERE channel_id = $1 AND provider_message_id = $2";
+  private static final String FIND_BY_ID = "SELECT " + COLUMNS + " FROM messages WHERE id = $1";
+  private static final String ADD_HISTORY = """
+      INSERT INTO message_status_history (message_id, status, provider_timestamp, error_code, error_title, raw)
+      VALUES ($1, $2, $3, $4, $5, $6)
+      ON CONFLICT (message_id, status) DO NOTHING
+      RETURNING id
+      """;
+  // moves forward only: the caller passes the statuses this one may replace
+  private static final String MOVE_STATUS = """
+      UPDATE messages SET status = $2, error_code = COALESCE($4, error_code), error_title = COALESCE($5, error_title),
+             updated_at = now()
+      WHERE id = $1 AND status = ANY($3)
+      RETURNING %s
+      """.formatted(COLUMNS);
+  private static final String KEEP_PENDING_STATUS = """
+      INSERT INTO pending_statuses (channel_id, provider_message_id, status, provider_timestamp, error_code, error_title, raw)
+      VALUES ($1, $2, $3, $4, $5, $6, $7)
+      ON CONFLICT DO NOTHING
+      """;
+  private static final String TAKE_PENDING_STATUSES = """
+      DELETE FROM pending_statuses WHERE channel_id = $1 AND provider_message_id = $2
+      RETURNING status, provider_timestamp, error_code, error_title, raw
+      """;
+  private static final String PURGE_PENDING = "DELETE FROM pending_statuses WHERE received_at < $1";
+  private static final String APPLY_EDIT = """
+      UPDATE messages SET type = $3, body = $4, content = $5, edited_at = $6, updated_at = now()
+      WHERE channel_id = $1 AND provider_message_id = $2 AND (edited_at IS NULL OR edited_at < $6)
+      RETURNING %s
+      """.formatted(COLUMNS);
+  // a newer reaction (by provider time) replaces the side's previous one; a repeat of the same one changes nothing
+  private static final String UPSERT_REACTION = """
+      INSERT INTO reactions (channel_id, target_provider_id, side, emoji, reacted_at, provider_message_id, sender_id)
+      VALUES ($1, $2, $3, $4, $5, $6, $7)
+      ON CONFLICT (channel_id, target_provider_id, side) DO UPDATE
+        SET emoji = EXCLUDED.emoji, reacted_at = EXCLUDED.reacted_at, provider_message_id = EXCLUDED.provider_message_id,
+            sender_id = EXCLUDED.sender_id, updated_at = now()
+        WHERE reactions.reacted_at <= EXCLUDED.reacted_at
+          AND reactions.provider_message_id IS DISTINCT FROM EXCLUDED.provider_message_id
+      RETURNING 1
+      """;
+  private static final String REACTIONS = """
+      SELECT side, emoji FROM reactions WHERE channel_id = $1 AND target_provider_id = $2 AND emoji IS NOT NULL
+      """;
+
+  /** Whether the channel already holds a message with this provider id. */
+  public Future<Boolean> exists(SqlClient tx, UUID channelId, String providerMessageId) {
+    return tx.preparedQuery(EXISTS).execute(Tuple.of(channelId, providerMessageId)).map(rows -> rows.rowCount() > 0);
+  }
+
+  /** Inserts a message; empty when the channel already has one with the same provider id (a retry). */
+  public Future<Optional<MessageRow>> insert(SqlClient tx, NewMessage message) {
+    return tx.preparedQuery(INSERT).execute(Tuple.from(new Object[] {
+        message.id(), message.organizationId(), message.conversationId(), message.channelId(), message.direction(),
+        message.type(), message.body(), message.content(), message.providerMessageId(), message.replyToProviderId(),
+        message.senderType(), message.senderId(), message.status(), utc(message.sentAt()), utc(message.editedAt()),
+        message.raw()}))
+        .map(MessageStore::optional);
+  }
+
+  public Future<Optional<MessageRow>> findByProviderId(SqlClient tx, UUID channelId, String providerMessageId) {
+    return tx.preparedQuery(FIND_BY_PROVIDER_ID).execute(Tuple.of(channelId, providerMessageId))
+        .map(MessageStore::optional);
+  }
+
+  public Future<Optional<MessageRow>> findById(SqlClient client, UUID id) {
+    return client.preparedQuery(FIND_BY_ID).execute(Tuple.of(id)).map(MessageStore::optional);
+  }
+
+  /** Records a status in the message's history; false when this status was already recorded. */
+  public Future<Boolean> addHistory(SqlClient tx, UUID messageId, StatusRecord status) {
+    return tx.preparedQuery(ADD_HISTORY)
+        .execute(Tuple.of(messageId, status.status(), utc(status.timestamp()), status.errorCode(), status.errorTitle(),
+            status.raw()))
+        .map(rows -> rows.rowCount() > 0);
+  }
+
+  /** Moves the message to {@code status} if it is currently one of {@code replaceable}; empty otherwise. */
+  public Future<Optional<MessageRow>> moveStatus(SqlClient tx, UUID messageId, StatusRecord status, String[] replaceable) {
+    return tx.preparedQuery(MOVE_STATUS)
+        .execute(Tuple.of(messageId, status.status(), replaceable, status.errorCode(), status.errorTitle()))
+        .map(MessageStore::optional);
+  }
+
+  public Future<Void> keepPendingStatus(SqlClient tx, UUID channelId, String providerMessageId, StatusRecord status) {
+    return tx.preparedQuery(KEEP_PENDING_STATUS)
+        .execute(Tuple.from(new Object[] {channelId, providerMessageId, status.status(), utc(status.timestamp()),
+            status.errorCode(), status.errorTitle(), status.raw()}))
+        .mapEmpty();
+  }
+
+  /** Removes and returns the statuses that arrived before the message with this provider id was known. */
+  public Future<java.util.List<StatusRecord>> takePendingStatuses(SqlClient tx, UUID channelId, String providerMessageId) {
+    return tx.preparedQuery(TAKE_PENDING_STATUSES).execute(Tuple.of(channelId, providerMessageId)).map(rows -> {
+      var statuses = new java.util.ArrayList<StatusRecord>(rows.rowCount());
+      for (Row row : rows) {
+        statuses.add(new StatusRecord(row.getString("status"), instant(row.getOffsetDateTime("provider_timestamp")),
+            row.getInteger("error_code"), row.getString("error_title"), (JsonObject) row.getValue("raw")));
+      }
+      return statuses;
+    });
+  }
+
+  /** Deletes statuses whose message never appeared; returns how many. */
+  public Future<Integer> purgePendingStatuses(SqlClient client, Instant receivedBefore) {
+    return client.preparedQuery(PURGE_PENDING).execute(Tuple.of(utc(receivedBefore))).map(RowSet::rowCount);
+  }
+
+  /** Applies a newer edit to the original message; empty when unknown or a newer edit is already applied. */
+  public Future<Optional<MessageRow>> applyEdit(SqlClient tx, UUID channelId, String originalProviderId, String type,
+      String body, JsonObject content, Instant editedAt) {
+    return tx.preparedQuery(APPLY_EDIT)
+        .execute(Tuple.of(channelId, originalProviderId, type, body, content, utc(editedAt)))
+        .map(MessageStore::optional);
+  }
+
+  /** Sets one side's reaction on a message; false when nothing changed (a repeat, or an older reaction). */
+  public Future<Boolean> react(SqlClient tx, UUID channelId, String targetProviderId, String side, String emoji,
+      Instant at, String providerMessageId, UUID senderId) {
+    return tx.preparedQuery(UPSERT_REACTION)
+        .execute(Tuple.from(new Object[] {channelId, targetProviderId, side, emoji, utc(at), providerMessageId, senderId}))
+        .map(rows -> rows.rowCount() > 0);
+  }
+
+  /** The message's current reactions, {@code {"customer":"👍","business":"🙏"}}. */
+  public Future<JsonObject> reactions(SqlClient tx, UUID channelId, String providerMessageId) {
+    return tx.preparedQuery(REACTIONS).execute(Tuple.of(channelId, providerMessageId)).map(rows -> {
+      var reactions = new JsonObject();
+      rows.forEach(row -> reactions.put(row.getString("side"), row.getString("emoji")));
+      return reactions;
+    });
+  }
+
+  private static Optional<MessageRow> optional(RowSet<Row> rows) {
+    return rows.rowCount() == 0 ? Optional.empty() : Optional.of(map(rows.iterator().next()));
+  }
+
+  private static MessageRow map(Row row) {
+    return new MessageRow(
+        row.getUUID("id"),
+        row.getUUID("organization_id"),
+        row.getUUID("conversation_id"),
+        row.getUUID("channel_id"),
+        row.getString("direction"),
+        row.getString("type"),
+        row.getString("body"),
+        (JsonObject) row.getValue("content"),
+        row.getString("provider_message_id"),
+        row.getString("reply_to_provider_id"),
+        row.getString("sender_type"),
+        row.getUUID("sender_id"),
+        row.getString("status"),
+        row.getInteger("error_code"),
+        row.getString("error_title"),
+        instant(row.getOffsetDateTime("sent_at")),
+        instant(row.getOffsetDateTime("edited_at")),
+        instant(row.getOffsetDateTime("created_at")));
+  }
+
+  /** A message to insert. {@code sentAt} is the provider's timestamp. */
+  public record NewMessage(
+      UUID id,
+      UUID organizationId,
+      UUID conversationId,
+      UUID channelId,
+      String direction,
+      String type,
+      String body,
+      JsonObject content,
+      String providerMessageId,
+      String replyToProviderId,
+      String senderType,
+      UUID senderId,
+      String status,
+      Instant sentAt,
+      Instant editedAt,
+      JsonObject raw) {}
+
+  /** One delivery status as the provider reported it. */
+  public record StatusRecord(String status, Instant timestamp, Integer errorCode, String errorTitle, JsonObject raw) {}
+
+  /** One stored message. */
+  public record MessageRow(
+      UUID id,
+      UUID organizationId,
+      UUID conversationId,
+      UUID channelId,
+      String direction,
+      String type,
+      String body,
+      JsonObject content,
+      String providerMessageId,
+      String replyToProviderId,
+      String senderType,
+      UUID senderId,
+      String status,
+      Integer errorCode,
+      String errorTitle,
+      Instant sentAt,
+      Instant editedAt,
+      Instant createdAt) {
+
+    /** The shape clients render; {@code reactions} as from {@link MessageStore#reactions}. */
+    public JsonObject toJson(JsonObject reactions) {
+      return new JsonObject()
+          .put("id", id.toString())
+          .put("organization_id", organizationId.toString())
+          .put("conversation_id", conversationId.toString())
+          .put("channel_id", channelId.toString())
+          .put("direction", direction)
+          .put("type", type)
+          .put("body", body)
+          .put("content", content)
+          .put("provider_message_id", providerMessageId)
+          .put("reply_to_provider_id", replyToProviderId)
+          .put("sender_type", senderType)
+          .put("sender_id", senderId == null ? null : senderId.toString())
+          .put("status", status)
+          .put("error_code", errorCode)
+          .put("error_title", errorTitle)
+          .put("sent_at", text(sentAt))
+          .put("edited_at", text(editedAt))
+          .put("created_at", text(createdAt))
+          .put("reactions", reactions);
+    }
+
+    /** The short form embedded in a conversation row. */
+    public JsonObject preview() {
+      return new JsonObject()
+          .put("id", id.toString())
+          .put("direction", direction)
+          .put("type", type)
+          .put("body", body)
+          .put("status", status)
+          .put("sent_at", text(sentAt));
+    }
+  }
+}
