@@ -1,0 +1,194 @@
+package dev.parley.testing;
+
+import dev.parley.Parley;
+import dev.parley.bus.Addresses;
+import dev.parley.bus.OrgEvent;
+import dev.parley.config.ConfigLoader;
+import dev.parley.config.ParleyConfig;
+import dev.parley.store.ConversationCache;
+import dev.parley.store.RedisKeys;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Predicate;
+
+/**
+ * A whole Parley node for one test class, on its own database and Redis key prefix (dropped afterwards), with
+ * the demo organization and channel, an HTTP client, and a recorder of every event published on the bus.
+ */
+public final class TestApp implements AutoCloseable {
+  public static final UUID CHANNEL_ID = UUID.fromString("00000000-0000-4000-8000-00000000d001");
+  public static final String PHONE_NUMBER_ID = "106540352242922";
+  public static final String APP_SECRET = "test-app-secret";
+  public static final String VERIFY_TOKEN = "test-verify-token";
+
+  public final String database;
+  public final String keyPrefix;
+  public final Parley parley;
+  public final WebClient http;
+  public final ConcurrentLinkedQueue<OrgEvent> events = new ConcurrentLinkedQueue<>();
+  private final MessageConsumer<OrgEvent> recorder;
+  private final boolean ownsDatabase;
+
+  private TestApp(String database, String keyPrefix, Parley parley, boolean ownsDatabase) {
+    this.database = database;
+    this.keyPrefix = keyPrefix;
+    this.parley = parley;
+    this.ownsDatabase = ownsDatabase;
+    this.http = WebClient.create(parley.vertx());
+    this.recorder = parley.vertx().eventBus().<OrgEvent>consumer(Addresses.EVENTS, m -> events.add(m.body()));
+    this.recorder.completion().await();
+  }
+
+  /** A fresh node on a fresh database, with {@code overrides} applied on top of the test defaults. */
+  public static TestApp start(Map<String, String> overrides) {
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    return start("parley_test_" + suffix, "test-" + suffix + ":", overrides, true);
+  }
+
+  /** Another node on an existing test database and prefix (restarts, several nodes). */
+  public static TestApp join(TestApp existing, Map<String, String> overrides) {
+    return start(existing.database, existing.keyPrefix, overrides, false);
+  }
+
+  private static TestApp start(String database, String prefix, Map<String, String> overrides, boolean owns) {
+    Map<String, String> env = new HashMap<>();
+    env.put("PARLEY_PG_URL", TestServers.postgresUrl(database));
+    env.put("PARLEY_REDIS_URL", TestServers.redisUrl());
+    env.put("PARLEY_REDIS_KEY_PREFIX", prefix);
+    env.put("PARLEY_HTTP_HOST", "127.0.0.1");
+    env.put("PARLEY_HTTP_PORT", "0");
+    env.put("PARLEY_DEMO_CHANNEL_ID", CHANNEL_ID.toString());
+    env.put("PARLEY_DEMO_PHONE_NUMBER_ID", PHONE_NUMBER_ID);
+    env.put("PARLEY_DEMO_APP_SECRET", APP_SECRET);
+    env.put("PARLEY_DEMO_VERIFY_TOKEN", VERIFY_TOKEN);
+    env.put("PARLEY_SHUTDOWN_GRACE", "PT5S");
+    env.putAll(overrides);
+    ParleyConfig config = ConfigLoader.load(env);
+    try {
+      return new TestApp(database, prefix, Parley.start(config), owns);
+    } catch (Exception e) {
+      throw new IllegalStateException("Parley did not start", e);
+    }
+  }
+
+  public String webhookPath() {
+    return "/webhooks/whatsapp/" + CHANNEL_ID;
+  }
+
+  /** Posts {@code body} signed with the demo channel's app secret. */
+  public HttpResponse<Buffer> postSigned(String body) {
+    return post(webhookPath(), Buffer.buffer(body), Fixtures.sign(body, APP_SECRET));
+  }
+
+  public HttpResponse<Buffer> post(String path, Buffer body, String signature) {
+    var request = http.request(HttpMethod.POST, parley.httpPort(), "127.0.0.1", path)
+        .putHeader("content-type", "application/json")
+        .timeout(Duration.ofSeconds(30).toMillis());
+    if (signature != null) {
+      request.putHeader("X-Hub-Signature-256", signature);
+    }
+    return request.sendBuffer(body).await();
+  }
+
+  public HttpResponse<Buffer> get(String pathAndQuery) {
+    return http.request(HttpMethod.GET, parley.httpPort(), "127.0.0.1", pathAndQuery).send().await();
+  }
+
+  public List<Row> sql(String sql, Object... params) {
+    List<Row> rows = new ArrayList<>();
+    parley.pool().preparedQuery(sql).execute(Tuple.from(params)).await().forEach(rows::add);
+    return rows;
+  }
+
+  public Row one(String sql, Object... params) {
+    List<Row> rows = sql(sql, params);
+    if (rows.size() != 1) {
+      throw new AssertionError("expected one row from " + sql + ", got " + rows.size());
+    }
+    return rows.get(0);
+  }
+
+  public ConversationCache cache() {
+    return new ConversationCache(parley.redis(), keys(), parley.config().conversation().windowClosingLead());
+  }
+
+  public RedisKeys keys() {
+    return new RedisKeys(keyPrefix);
+  }
+
+  public UUID organizationId() {
+    return one("SELECT organization_id FROM channels WHERE id = $1", CHANNEL_ID).getUUID("organization_id");
+  }
+
+  public List<OrgEvent> events(String type) {
+    return events.stream().filter(e -> e.type().equals(type)).toList();
+  }
+
+  /** Waits up to {@code timeout} for an event matching {@code test}. */
+  public OrgEvent awaitEvent(Duration timeout, Predicate<OrgEvent> test) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      for (OrgEvent event : events) {
+        if (test.test(event)) {
+          return event;
+        }
+      }
+      sleep(20);
+    }
+    throw new AssertionError("no matching event within " + timeout + "; saw " + events.stream().map(OrgEvent::type).toList());
+  }
+
+  public static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Removes every Redis key under this test's prefix (as if Redis had lost its data). */
+  public void flushRedis() {
+    parley.redis().send(Request.cmd(Command.EVAL)
+        .arg("for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end return 1")
+        .arg(0).arg(keyPrefix + "*")).await();
+  }
+
+  /** Stops the node; the database stays (for {@link #join}). */
+  public void stop() {
+    recorder.unregister();
+    http.close();
+    parley.close();
+  }
+
+  @Override
+  public void close() {
+    boolean wasOwner = ownsDatabase;
+    if (wasOwner) {
+      flushRedis();
+    }
+    stop();
+    if (wasOwner) {
+      TestServers.admin("DROP DATABASE IF EXISTS \"" + database + "\" WITH (FORCE)");
+    }
+  }
+
+  public static JsonObject json(HttpResponse<Buffer> response) {
+    return response.bodyAsJsonObject();
+  }
+}
