@@ -197,31 +197,33 @@ final class InboundApplier {
 
   private Future<Void> identityChange(
       SqlClient tx, Channel channel, InboundEvent.IdentityChange change, Changes changes) {
-    String previous = change.previousExternalId();
-    Future<Optional<ContactRef>> found = previous == null
-        ? Future.succeededFuture(Optional.empty())
-        : contacts.find(tx, channel.id(), previous, previous);
-    return found.compose(contact -> {
-      if (contact.isEmpty()) {
-        log.warn("identity change {} on channel {} names no known contact; skipped",
-            change.providerMessageId(), channel.id());
-        changes.skipped++;
+    // the system message's provider id is the de-duplication key: check it before the (already re-keyed) identity
+    return messages.exists(tx, channel.id(), change.providerMessageId()).compose(exists -> {
+      if (exists) {
+        changes.duplicates++;
         return Future.succeededFuture();
       }
-      return conversations.openFor(tx, channel.organizationId(), channel.id(), contact.get().id())
-          .compose(opened -> messages.exists(tx, channel.id(), change.providerMessageId()).compose(exists -> {
-            if (exists) {
-              changes.duplicates++;
-              return Future.succeededFuture();
-            }
-            return updateIdentity(tx, channel, contact.get(), change, changes).compose(updated ->
-                systemMessage(tx, channel, opened.id(), updated, change.timestamp(), describe(change, contact.get(), updated),
-                    new JsonObject().put("event", "contact." + change.change()), change.providerMessageId(), changes))
-                .map(v -> {
-                  changes.applied++;
-                  return null;
-                });
-          }));
+      String previous = change.previousExternalId();
+      Future<Optional<ContactRef>> found = previous == null
+          ? Future.succeededFuture(Optional.empty())
+          : contacts.find(tx, channel.id(), previous, previous);
+      return found.compose(contact -> {
+        if (contact.isEmpty()) {
+          log.warn("identity change {} on channel {} names no known contact; skipped",
+              change.providerMessageId(), channel.id());
+          changes.skipped++;
+          return Future.succeededFuture();
+        }
+        return conversations.openFor(tx, channel.organizationId(), channel.id(), contact.get().id())
+            .compose(opened -> updateIdentity(tx, channel, contact.get(), change, changes).compose(updated ->
+                systemMessage(tx, channel, opened.id(), updated, change.timestamp(),
+                    describe(change, contact.get(), updated),
+                    new JsonObject().put("event", "contact." + change.change()), change.providerMessageId(), changes)))
+            .map(v -> {
+              changes.applied++;
+              return null;
+            });
+      });
     });
   }
 
