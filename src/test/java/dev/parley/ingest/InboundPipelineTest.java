@@ -184,6 +184,12 @@ class InboundPipelineTest {
     assertError(400, "malformed_payload", app.postSigned(
         body.replace("\"timestamp\":\"" , "\"timestamp\":\"yesterday")));
 
+    // PostgreSQL cannot store U+0000; it must be refused as malformed, not fail the transaction (503 forever)
+    assertError(400, "malformed_payload", app.postSigned(text("14155550105", "Eve", "wamid.nul-105", now(), "a\u0000b")));
+    assertError(400, "malformed_payload", app.postSigned(text("14155550105", "Eve", "wamid." + "x".repeat(300), now(), "id")));
+    assertError(400, "malformed_payload", app.postSigned(
+        body.replace("\"timestamp\":\"", "\"timestamp\":\"99999999999999")));
+
     String huge = "{\"object\":\"whatsapp_business_account\",\"pad\":\"" + "x".repeat(3 * 1024 * 1024) + "\"}";
     assertError(413, "payload_too_large", app.postSigned(huge));
 

@@ -2,7 +2,9 @@ package dev.parley.provider.whatsapp;
 
 import static dev.parley.provider.whatsapp.WhatsAppParser.object;
 import static dev.parley.provider.whatsapp.WhatsAppParser.objects;
+import static dev.parley.provider.whatsapp.WhatsAppParser.id;
 import static dev.parley.provider.whatsapp.WhatsAppParser.required;
+import static dev.parley.provider.whatsapp.WhatsAppParser.requiredId;
 import static dev.parley.provider.whatsapp.WhatsAppParser.text;
 import static dev.parley.provider.whatsapp.WhatsAppParser.timestamp;
 
@@ -31,7 +33,7 @@ final class WhatsAppMessages {
 
   /** A body-less message together with value-level {@code errors[]} is kept as unsupported with the errors. */
   InboundEvent message(JsonObject message, JsonObject profile, JsonArray valueErrors) {
-    String id = required(message, "id");
+    String id = requiredId(message, "id");
     Instant timestamp = timestamp(message);
     String type = message.getString("type", "unsupported");
     if (type.equals("system")) {
@@ -41,20 +43,20 @@ final class WhatsAppMessages {
     String replyTo = null;
     JsonObject context = message.getJsonObject("context");
     if (context != null) {
-      replyTo = text(context, "id");
+      replyTo = id(context, "id");
     }
     switch (type) {
       case "reaction" -> {
         JsonObject reaction = object(message, "reaction");
         String emoji = reaction.getString("emoji");
-        return new InboundEvent.Reaction(routingKey, id, required(reaction, "message_id"),
+        return new InboundEvent.Reaction(routingKey, id, requiredId(reaction, "message_id"),
             emoji == null || emoji.isEmpty() ? null : emoji, timestamp, sender);
       }
       case "edit" -> {
         JsonObject edit = object(message, "edit");
         JsonObject edited = object(edit, "message");
         Typed typed = typed(edited.getString("type", "unsupported"), edited, null);
-        return new InboundEvent.Edit(routingKey, id, required(edit, "original_message_id"), timestamp, sender,
+        return new InboundEvent.Edit(routingKey, id, requiredId(edit, "original_message_id"), timestamp, sender,
             typed.type, typed.body, typed.content, message);
       }
       default -> {
@@ -102,7 +104,7 @@ final class WhatsAppMessages {
 
   private static Typed media(String type, JsonObject part) {
     var content = new JsonObject()
-        .put("media_id", required(part, "id"))
+        .put("media_id", requiredId(part, "id"))
         .put("mime_type", part.getString("mime_type"))
         .put("sha256", part.getString("sha256"));
     String caption = part.getString("caption");
@@ -172,17 +174,17 @@ final class WhatsAppMessages {
   }
 
   private static InboundEvent.Sender sender(JsonObject message, JsonObject profile) {
-    String phone = text(message, "from");
-    String userId = text(message, "from_user_id");
+    String phone = id(message, "from");
+    String userId = id(message, "from_user_id");
     String name = null;
     String username = null;
     if (profile != null) {
-      phone = phone != null ? phone : text(profile, "wa_id");
-      userId = userId != null ? userId : text(profile, "user_id");
+      phone = phone != null ? phone : id(profile, "wa_id");
+      userId = userId != null ? userId : id(profile, "user_id");
       JsonObject details = profile.getJsonObject("profile");
       if (details != null) {
-        name = details.getString("name");
-        username = details.getString("username");
+        name = WhatsAppParser.name(details.getString("name"));
+        username = WhatsAppParser.name(details.getString("username"));
       }
     }
     String externalId = phone != null ? phone : userId;
@@ -196,10 +198,10 @@ final class WhatsAppMessages {
     JsonObject system = object(message, "system");
     String kind = system.getString("type", "");
     String body = system.getString("body");
-    String from = text(message, "from");
+    String from = id(message, "from");
     return switch (kind) {
       case "user_changed_number", "customer_changed_number" -> {
-        String newPhone = text(system, "new_wa_id") != null ? text(system, "new_wa_id") : text(system, "wa_id");
+        String newPhone = id(system, "new_wa_id") != null ? id(system, "new_wa_id") : id(system, "wa_id");
         if (from == null || newPhone == null) {
           throw new MalformedPayload("system " + kind + " needs from and new_wa_id");
         }
@@ -207,7 +209,7 @@ final class WhatsAppMessages {
             routingKey, id, timestamp, "number_changed", from, newPhone, null, body, message);
       }
       case "user_changed_user_id" -> new InboundEvent.IdentityChange(routingKey, id, timestamp, "user_id_changed",
-          text(system, "previous_user_id"), null, required(system, "user_id"), body, message);
+          id(system, "previous_user_id"), null, requiredId(system, "user_id"), body, message);
       default -> new InboundEvent.IdentityChange(
           routingKey, id, timestamp, "identity_changed", from, null, null, body, message);
     };

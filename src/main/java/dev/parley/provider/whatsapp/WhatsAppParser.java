@@ -23,10 +23,17 @@ import org.slf4j.LoggerFactory;
 final class WhatsAppParser {
   private static final Logger log = LoggerFactory.getLogger(WhatsAppParser.class);
   private static final Set<String> STATUSES = Set.of("sent", "delivered", "read", "played", "failed");
+  /** Ids and addresses are short; anything longer is not WhatsApp's and would not fit an index entry. */
+  private static final int MAX_ID_LENGTH = 256;
+  /** Year 9999: later (or negative) times are not real provider timestamps. */
+  private static final long MAX_EPOCH_SECONDS = 253_402_300_799L;
 
   private final List<InboundEvent> events = new ArrayList<>();
 
   List<InboundEvent> parse(Buffer raw) {
+    if (containsNul(raw)) { // PostgreSQL text and jsonb cannot hold U+0000; WhatsApp never sends it
+      throw new MalformedPayload("body contains a NUL character");
+    }
     JsonObject root;
     try {
       root = new JsonObject(raw);
@@ -54,7 +61,7 @@ final class WhatsAppParser {
   }
 
   private void value(JsonObject value) {
-    String routingKey = text(object(value, "metadata"), "phone_number_id");
+    String routingKey = id(object(value, "metadata"), "phone_number_id");
     if (routingKey == null) {
       throw new MalformedPayload("metadata.phone_number_id is missing");
     }
@@ -79,7 +86,7 @@ final class WhatsAppParser {
   }
 
   private void status(String routingKey, JsonObject status) {
-    String id = required(status, "id");
+    String id = requiredId(status, "id");
     String state = required(status, "status");
     Instant timestamp = timestamp(status);
     if (!STATUSES.contains(state)) {
@@ -94,7 +101,7 @@ final class WhatsAppParser {
       title = errors.get(0).getString("title", errors.get(0).getString("message"));
     }
     events.add(new InboundEvent.Status(
-        routingKey, id, state, timestamp, text(status, "recipient_id"), code, title, status));
+        routingKey, id, state, timestamp, id(status, "recipient_id"), code, title, status));
   }
 
   private static InboundEvent.ProviderError providerError(String routingKey, JsonObject error) {
@@ -174,6 +181,42 @@ final class WhatsAppParser {
     return value;
   }
 
+  /** A string field holding an id or address (bounded length); null when absent. */
+  static String id(JsonObject parent, String key) {
+    String value = text(parent, key);
+    if (value != null && value.length() > MAX_ID_LENGTH) {
+      throw new MalformedPayload(key + " is longer than " + MAX_ID_LENGTH + " characters");
+    }
+    return value;
+  }
+
+  static String requiredId(JsonObject parent, String key) {
+    String value = required(parent, key);
+    if (value.length() > MAX_ID_LENGTH) {
+      throw new MalformedPayload(key + " is longer than " + MAX_ID_LENGTH + " characters");
+    }
+    return value;
+  }
+
+  /** Display names are kept, but cut to a length an index entry can hold. */
+  static String name(String value) {
+    return value == null || value.length() <= MAX_ID_LENGTH ? value : value.substring(0, MAX_ID_LENGTH);
+  }
+
+  private static boolean containsNul(Buffer raw) {
+    byte[] bytes = raw.getBytes();
+    for (int i = 0; i < bytes.length; i++) {
+      if (bytes[i] == 0) {
+        return true;
+      }
+      if (bytes[i] == '\\' && i + 5 < bytes.length && bytes[i + 1] == 'u' && bytes[i + 2] == '0'
+          && bytes[i + 3] == '0' && bytes[i + 4] == '0' && bytes[i + 5] == '0') {
+        return true;
+      }
+    }
+    return false;
+  }
+
   static Integer integer(JsonObject parent, String key) {
     Object value = parent.getValue(key);
     if (value == null) {
@@ -187,7 +230,10 @@ final class WhatsAppParser {
 
   /** WhatsApp timestamps are Unix seconds, as a string. */
   static Instant timestamp(JsonObject parent) {
-    String value = required(parent, "timestamp");
-    return Instant.ofEpochSecond(Long.parseLong(value.trim()));
+    long seconds = Long.parseLong(required(parent, "timestamp").trim());
+    if (seconds < 0 || seconds > MAX_EPOCH_SECONDS) {
+      throw new MalformedPayload("timestamp " + seconds + " is out of range");
+    }
+    return Instant.ofEpochSecond(seconds);
   }
 }
