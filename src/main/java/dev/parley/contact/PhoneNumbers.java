@@ -31,7 +31,11 @@ public final class PhoneNumbers {
       if (!UTIL.isPossibleNumber(parsed)) {
         return Optional.empty();
       }
+      // the exact region for a valid number (+1 → US or CA...), else the calling code's main region
       String region = UTIL.getRegionCodeForNumber(parsed);
+      if (region == null) {
+        region = UTIL.getRegionCodeForCountryCode(parsed.getCountryCode());
+      }
       return Optional.of(new Normalized(
           UTIL.format(parsed, PhoneNumberUtil.PhoneNumberFormat.E164),
           region == null || region.equals("ZZ") || region.equals("001") ? null : region));
