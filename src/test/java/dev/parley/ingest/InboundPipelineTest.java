@@ -255,7 +255,9 @@ class InboundPipelineTest {
     String metrics = app.get("/metrics").bodyAsString();
     assertTrue(metrics.contains("parley_webhook_seconds_count{outcome=\"stored\",provider=\"whatsapp\"}"), metrics);
     assertTrue(metrics.contains("jvm_memory_used_bytes"));
-    assertTrue(metrics.contains("vertx_http_server_requests_total") || metrics.contains("vertx_http_server_active_requests"));
+    assertTrue(metrics.contains("vertx_http_server_requests_total"));
+    assertTrue(metrics.contains("vertx_pool_in_use"), "Vert.x pool metrics");
+    assertTrue(metrics.contains("vertx_sql_processing_time_seconds_count"), "PostgreSQL client metrics");
   }
 
   private static void assertError(int status, String code, io.vertx.ext.web.client.HttpResponse<Buffer> response) {
