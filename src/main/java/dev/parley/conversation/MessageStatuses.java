@@ -6,6 +6,7 @@ import dev.parley.store.MessageStore.MessageRow;
 import dev.parley.store.MessageStore.StatusRecord;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.SqlClient;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -42,11 +43,11 @@ public final class MessageStatuses {
    *
    * @return the events to publish after commit
    */
-  public Future<java.util.List<OrgEvent>> adoptPending(SqlClient tx, UUID channelId, String providerMessageId) {
+  public Future<List<OrgEvent>> adoptPending(SqlClient tx, UUID channelId, String providerMessageId) {
     var changes = new Changes();
     return messages.findByProviderId(tx, channelId, providerMessageId).compose(found -> {
       if (found.isEmpty()) {
-        return Future.succeededFuture(java.util.List.<OrgEvent>of());
+        return Future.succeededFuture(List.<OrgEvent>of());
       }
       return messages.takePendingStatuses(tx, channelId, providerMessageId).compose(pending -> {
         Future<Void> chain = Future.succeededFuture();

@@ -11,6 +11,8 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -124,9 +126,9 @@ public final class MessageStore {
   }
 
   /** Removes and returns the statuses that arrived before the message with this provider id was known. */
-  public Future<java.util.List<StatusRecord>> takePendingStatuses(SqlClient tx, UUID channelId, String providerMessageId) {
+  public Future<List<StatusRecord>> takePendingStatuses(SqlClient tx, UUID channelId, String providerMessageId) {
     return tx.preparedQuery(TAKE_PENDING_STATUSES).execute(Tuple.of(channelId, providerMessageId)).map(rows -> {
-      var statuses = new java.util.ArrayList<StatusRecord>(rows.rowCount());
+      var statuses = new ArrayList<StatusRecord>(rows.rowCount());
       for (Row row : rows) {
         statuses.add(new StatusRecord(row.getString("status"), instant(row.getOffsetDateTime("provider_timestamp")),
             row.getInteger("error_code"), row.getString("error_title"), (JsonObject) row.getValue("raw")));

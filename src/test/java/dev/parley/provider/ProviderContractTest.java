@@ -10,8 +10,6 @@ import dev.parley.testing.Fixtures;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,9 +90,5 @@ public abstract class ProviderContractTest {
         }
       }
     }));
-  }
-
-  protected static JsonObject json(Path path) throws IOException {
-    return new JsonObject(Files.readString(path));
   }
 }
