@@ -115,8 +115,7 @@ public final class Parley implements AutoCloseable {
 
     var channels = new ChannelStore(pool);
     if (config.demo().enabled()) {
-      String hash = DemoBootstrap.hashPassword(config.demo());
-      DemoBootstrap.ensure(pool, channels, config.demo(), hash).await();
+      DemoBootstrap.ensure(vertx, pool, channels, config.demo()).await();
     }
 
     var providers = ProviderRegistry.standard();
@@ -128,7 +127,7 @@ public final class Parley implements AutoCloseable {
         pool, cache, rebuilder, providers, conversation.serviceWindow(), registry));
     deploy(ParleyConfig.instancesOrCores(config.ingest().instances()),
         () -> new IngestVerticle(providers, channels, config.ingest().applyTimeout()));
-    var health = new HealthRoutes(vertx, pool, redis);
+    var health = new HealthRoutes(pool, redis);
     var webhookMetrics = new WebhookMetrics(registry, Set.of(WhatsAppProvider.NAME));
     deploy(ParleyConfig.instancesOrCores(config.http().instances()), () -> {
       var verticle = new HttpVerticle(config.http(), health, registry, webhookMetrics);

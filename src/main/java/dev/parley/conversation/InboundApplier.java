@@ -122,7 +122,7 @@ final class InboundApplier {
               MessageRow stored = inserted.get();
               return conversations.recordInbound(tx, opened.id(), stored.id(), message.timestamp(), windowEnd(channel,
                       message.timestamp()))
-                  .compose(conversation -> conversationChanged(tx, conversation, contact, opened.created(), changes))
+                  .compose(conversation -> conversationChanged(tx, conversation, contact, stored, opened.created(), changes))
                   .map(v -> {
                     changes.event(OrgEvent.MESSAGE_CREATED, org, stored.toJson(new JsonObject()));
                     changes.applied++;
@@ -272,16 +272,19 @@ final class InboundApplier {
       }
       changes.event(OrgEvent.MESSAGE_CREATED, channel.organizationId(), inserted.get().toJson(new JsonObject()));
       return conversations.recordSystem(tx, conversationId, inserted.get().id(), at)
-          .compose(conversation -> conversationChanged(tx, conversation, contact, false, changes));
+          .compose(conversation -> conversationChanged(tx, conversation, contact, inserted.get(), false, changes));
     });
   }
 
-  private Future<Void> conversationChanged(
-      SqlClient tx, ConversationRow conversation, ContactRef contact, boolean created, Changes changes) {
+  /** {@code stored} is the message just written: the conversation's last one unless an older one arrived late. */
+  private Future<Void> conversationChanged(SqlClient tx, ConversationRow conversation, ContactRef contact,
+      MessageRow stored, boolean created, Changes changes) {
     changes.conversation(conversation);
     Future<Optional<MessageRow>> last = conversation.lastMessageId() == null
         ? Future.succeededFuture(Optional.empty())
-        : messages.findById(tx, conversation.lastMessageId());
+        : conversation.lastMessageId().equals(stored.id())
+            ? Future.succeededFuture(Optional.of(stored))
+            : messages.findById(tx, conversation.lastMessageId());
     return last.map(message -> {
       changes.event(created ? OrgEvent.CONVERSATION_CREATED : OrgEvent.CONVERSATION_UPDATED,
           conversation.organizationId(), conversation.toJson(contact.toJson(), message.map(MessageRow::preview).orElse(null)));

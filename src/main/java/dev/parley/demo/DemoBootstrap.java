@@ -7,6 +7,7 @@ import dev.parley.provider.ChannelSecrets;
 import dev.parley.provider.whatsapp.WhatsAppProvider;
 import dev.parley.store.ChannelStore;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
@@ -24,9 +25,20 @@ public final class DemoBootstrap {
 
   private DemoBootstrap() {}
 
+  private static final String ANY_ORGANIZATION = "SELECT 1 FROM organizations LIMIT 1";
+
   /** Completes with true when it created the demo, false when the database already had an organization. */
-  public static Future<Boolean> ensure(Pool pool, ChannelStore channels, ParleyConfig.Demo demo, String passwordHash) {
-    return pool.withTransaction(tx -> tx.query("SELECT 1 FROM organizations LIMIT 1").execute().compose(rows -> {
+  public static Future<Boolean> ensure(Vertx vertx, Pool pool, ChannelStore channels, ParleyConfig.Demo demo) {
+    return pool.query(ANY_ORGANIZATION).execute().compose(existing -> existing.rowCount() > 0
+        ? Future.succeededFuture(false)
+        // the slow hash runs only when the demo is created, and off the event loop
+        : vertx.executeBlocking(() -> PasswordHasher.hash(demo.adminPassword()))
+            .compose(hash -> create(pool, channels, demo, hash)));
+  }
+
+  private static Future<Boolean> create(Pool pool, ChannelStore channels, ParleyConfig.Demo demo, String passwordHash) {
+    // checked again inside the transaction: another node may have created it meanwhile
+    return pool.withTransaction(tx -> tx.query(ANY_ORGANIZATION).execute().compose(rows -> {
       if (rows.rowCount() > 0) {
         return Future.succeededFuture(false);
       }
@@ -46,10 +58,5 @@ public final class DemoBootstrap {
             return true;
           });
     }));
-  }
-
-  /** Hashing is slow on purpose; done before the transaction, off the event loop. */
-  public static String hashPassword(ParleyConfig.Demo demo) {
-    return PasswordHasher.hash(demo.adminPassword());
   }
 }

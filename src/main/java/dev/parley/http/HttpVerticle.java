@@ -79,10 +79,10 @@ public final class HttpVerticle extends VerticleBase {
     var request = new WebhookRequest(provider, ctx.pathParam("channel_id"), subscription, ctx.request().headers(),
         ctx.queryParams(), subscription ? null : ctx.body().buffer());
     if (!subscription && request.body() == null) {
-      respond(ctx, provider, WebhookResponse.error400("the body is empty"));
+      respond(ctx, provider, WebhookResponse.malformed("the body is empty"));
       return;
     }
-    // no send timeout here: ingestion answers on its own (503 once its apply timeout passes)
+    // a generous backstop only: ingestion answers on its own (503 once its apply timeout passes)
     vertx.eventBus().<WebhookResponse>request(Addresses.INGEST_WEBHOOK, request,
             new DeliveryOptions().setSendTimeout(TimeUnit.MINUTES.toMillis(2)))
         .onComplete(reply -> respond(ctx, provider, reply.succeeded()

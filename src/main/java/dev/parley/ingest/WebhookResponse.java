@@ -18,7 +18,7 @@ public record WebhookResponse(int status, String outcome, String body, String er
     return new WebhookResponse(status, outcome, null, code, message);
   }
 
-  public static WebhookResponse error400(String message) {
+  public static WebhookResponse malformed(String message) {
     return error(400, "malformed", "malformed_payload", message);
   }
 

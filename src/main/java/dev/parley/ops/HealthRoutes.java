@@ -1,7 +1,6 @@
 package dev.parley.ops;
 
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -18,12 +17,10 @@ import java.util.concurrent.TimeUnit;
 public final class HealthRoutes {
   private static final long TIMEOUT_MS = 2_000;
 
-  private final Vertx vertx;
   private final Pool pool;
   private final Redis redis;
 
-  public HealthRoutes(Vertx vertx, Pool pool, Redis redis) {
-    this.vertx = vertx;
+  public HealthRoutes(Pool pool, Redis redis) {
     this.pool = pool;
     this.redis = redis;
   }

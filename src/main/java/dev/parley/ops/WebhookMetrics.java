@@ -3,7 +3,9 @@ package dev.parley.ops;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -14,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 public final class WebhookMetrics {
   private final MeterRegistry registry;
   private final Set<String> providers;
+  /** One timer per provider and outcome, built once: no meter lookup on the request path. */
+  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
   public WebhookMetrics(MeterRegistry registry, Set<String> providers) {
     this.registry = registry;
@@ -21,14 +25,15 @@ public final class WebhookMetrics {
   }
 
   public void record(String provider, String outcome, long startNanos) {
-    Timer.builder("parley.webhook")
-        .description("Webhook requests by provider and outcome")
-        .tag("provider", providers.contains(provider) ? provider : "unknown")
-        .tag("outcome", outcome)
-        .publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofMillis(1))
-        .maximumExpectedValue(Duration.ofSeconds(30))
-        .register(registry)
+    String known = providers.contains(provider) ? provider : "unknown";
+    timers.computeIfAbsent(known + '|' + outcome, key -> Timer.builder("parley.webhook")
+            .description("Webhook requests by provider and outcome")
+            .tag("provider", known)
+            .tag("outcome", outcome)
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofSeconds(30))
+            .register(registry))
         .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
   }
 }

@@ -13,7 +13,6 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.sqlclient.Row;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -56,7 +55,7 @@ class ConcurrentInboundTest {
 
   @Test
   void fiftyConcurrentInterleavedMessagesAndShuffledStatusesEndInTheRightState() {
-    Instant base = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(3_600);
+    Instant base = TestApp.now().minusSeconds(3_600);
     String customer = "14155550301";
     app.postSigned(text(customer, "Busy", "wamid.c301-first", base, "first"));
     Row first = app.one("SELECT conversation_id, organization_id FROM messages WHERE provider_message_id = 'wamid.c301-first'");
@@ -106,7 +105,7 @@ class ConcurrentInboundTest {
   @Test
   void simultaneousFirstMessagesFromOneNewNumberMakeOneContactAndOneConversation() {
     String customer = "14155550302";
-    Instant at = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    Instant at = TestApp.now();
     List<String> bodies = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       bodies.add(text(customer, "Eager", "wamid.c302-" + i, at, "hello " + i));
@@ -120,7 +119,7 @@ class ConcurrentInboundTest {
     TestApp second = TestApp.join(app, Map.of());
     try {
       String customer = "14155550303";
-      Instant at = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+      Instant at = TestApp.now();
       List<String> bodies = new ArrayList<>();
       for (int i = 0; i < 20; i++) {
         bodies.add(text(customer, "Everywhere", "wamid.c303-" + (i / 2), at, "hello " + (i / 2))); // each sent twice

@@ -14,7 +14,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -38,13 +37,9 @@ class MessageUpdatesTest {
     app.close();
   }
 
-  private static Instant now() {
-    return Instant.now().truncatedTo(ChronoUnit.SECONDS);
-  }
-
   /** What outbound dispatch writes when the provider accepts a send: a message with the provider's id. */
   private static UUID outbound(String from, String providerId) {
-    app.postSigned(text(from, "Customer", "wamid.in-" + providerId, now().minusSeconds(120), "hello"));
+    app.postSigned(text(from, "Customer", "wamid.in-" + providerId, TestApp.now().minusSeconds(120), "hello"));
     Row conversation = app.one("SELECT conversation_id, organization_id FROM messages WHERE provider_message_id = $1",
         "wamid.in-" + providerId);
     UUID id = UUID.randomUUID();
@@ -63,7 +58,7 @@ class MessageUpdatesTest {
   @Test
   void statusesMoveForwardOnlyAndEveryOneIsKeptOnce() {
     UUID message = outbound("14155550201", "wamid.out-201");
-    Instant t = now();
+    Instant t = TestApp.now();
     assertEquals(200, app.postSigned(status("wamid.out-201", "read", t.plusSeconds(3), "14155550201")).statusCode());
     assertEquals("read", statusOf(message), "read may skip delivered");
     app.postSigned(status("wamid.out-201", "delivered", t.plusSeconds(2), "14155550201"));
@@ -85,7 +80,7 @@ class MessageUpdatesTest {
   @Test
   void failedKeepsTheProvidersCodeAndTitle() {
     UUID message = outbound("14155550202", "wamid.out-202");
-    app.postSigned(status("wamid.out-202", "failed", now(), "14155550202"));
+    app.postSigned(status("wamid.out-202", "failed", TestApp.now(), "14155550202"));
     Row row = app.one("SELECT status, error_code, error_title FROM messages WHERE id = $1", message);
     assertEquals("failed", row.getString("status"));
     assertEquals(131047, row.getInteger("error_code"));
@@ -94,7 +89,7 @@ class MessageUpdatesTest {
 
   @Test
   void statusForAnUnknownMessageIsKeptAndAppliedWhenTheMessageAppears() {
-    var response = app.postSigned(status("wamid.later-203", "delivered", now(), "14155550203"));
+    var response = app.postSigned(status("wamid.later-203", "delivered", TestApp.now(), "14155550203"));
     assertEquals(200, response.statusCode(), "never an error to the provider");
     assertEquals(1, TestApp.json(response).getInteger("pending"));
     assertEquals(1, app.sql("SELECT 1 FROM pending_statuses WHERE provider_message_id = 'wamid.later-203'").size());
@@ -110,8 +105,8 @@ class MessageUpdatesTest {
 
   @Test
   void customerReactionIsReplacedByTheNextAndRemovedByAnEmptyOne() {
-    app.postSigned(text("14155550204", "Reactor", "wamid.target-204", now().minusSeconds(60), "react to me"));
-    Instant t = now();
+    app.postSigned(text("14155550204", "Reactor", "wamid.target-204", TestApp.now().minusSeconds(60), "react to me"));
+    Instant t = TestApp.now();
     app.postSigned(WhatsAppPayloads.reaction("14155550204", "wamid.r1-204", t, "wamid.target-204", "\uD83D\uDC4D"));
     assertEquals("\uD83D\uDC4D", reaction("wamid.target-204"));
     app.postSigned(WhatsAppPayloads.reaction("14155550204", "wamid.r2-204", t.plusSeconds(5), "wamid.target-204", "\u2764\uFE0F"));
@@ -137,9 +132,9 @@ class MessageUpdatesTest {
 
   @Test
   void editReplacesTheOriginalTextOnce() {
-    app.postSigned(text("14155550205", "Editor", "wamid.orig-205", now().minusSeconds(60), "teh text"));
+    app.postSigned(text("14155550205", "Editor", "wamid.orig-205", TestApp.now().minusSeconds(60), "teh text"));
     var edit = new JsonObject().put("from", "14155550205").put("id", "wamid.edit-205")
-        .put("timestamp", Long.toString(now().getEpochSecond())).put("type", "edit")
+        .put("timestamp", Long.toString(TestApp.now().getEpochSecond())).put("type", "edit")
         .put("edit", new JsonObject().put("original_message_id", "wamid.orig-205")
             .put("message", new JsonObject().put("type", "text").put("text", new JsonObject().put("body", "the text"))));
     String body = WhatsAppPayloads.messages(TestApp.PHONE_NUMBER_ID, "14155550205", "Editor", edit).encode();
@@ -152,7 +147,7 @@ class MessageUpdatesTest {
   @Test
   void numberChangeUpdatesTheContactAndAddsASystemMessage() {
     String fixture = Fixtures.read("whatsapp", "system_number_change.json");
-    app.postSigned(text("16505551234", "Sheena Nelson", "wamid.before-change", now().minusSeconds(60), "hi"));
+    app.postSigned(text("16505551234", "Sheena Nelson", "wamid.before-change", TestApp.now().minusSeconds(60), "hi"));
     UUID contact = app.one("SELECT contact_id FROM contact_identities WHERE external_id = '16505551234'")
         .getUUID("contact_id");
 

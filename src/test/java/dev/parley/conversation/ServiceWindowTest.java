@@ -13,7 +13,6 @@ import dev.parley.testing.TestApp;
 import dev.parley.testing.TestServers;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -55,7 +54,7 @@ class ServiceWindowTest {
 
   @Test
   void closingThenClosedFireOnceEachAtTheirTime() {
-    Instant sentAt = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    Instant sentAt = TestApp.now();
     app.postSigned(text("14155550401", "Timer", "wamid.w401", sentAt, "tick"));
     UUID conversation = conversationOf(app, "wamid.w401");
     Instant expiry = sentAt.plusSeconds(4);
@@ -77,11 +76,11 @@ class ServiceWindowTest {
 
   @Test
   void aNewCustomerMessagePushesTheTimerOut() {
-    Instant first = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    Instant first = TestApp.now();
     app.postSigned(text("14155550402", "Chatty", "wamid.w402-a", first, "one"));
     UUID conversation = conversationOf(app, "wamid.w402-a");
     TestApp.sleep(1_500);
-    Instant second = Instant.now().truncatedTo(ChronoUnit.SECONDS).plusSeconds(2);
+    Instant second = TestApp.now().plusSeconds(2);
     app.postSigned(text("14155550402", "Chatty", "wamid.w402-b", second, "two"));
 
     app.awaitEvent(Duration.ofSeconds(10), e -> e.type().equals(OrgEvent.WINDOW_CLOSED)
@@ -94,7 +93,7 @@ class ServiceWindowTest {
   void twoNodesFireEachTimerOnce() {
     TestApp other = TestApp.join(app, SHORT_WINDOW);
     try {
-      app.postSigned(text("14155550403", "Shared", "wamid.w403", Instant.now().truncatedTo(ChronoUnit.SECONDS), "hi"));
+      app.postSigned(text("14155550403", "Shared", "wamid.w403", TestApp.now(), "hi"));
       UUID conversation = conversationOf(app, "wamid.w403");
       TestApp.sleep(6_500);
       long closed = Stream.of(app, other).mapToLong(n -> windowEvents(n, OrgEvent.WINDOW_CLOSED, conversation).size()).sum();
@@ -111,7 +110,7 @@ class ServiceWindowTest {
     TestApp first = TestApp.start(SHORT_WINDOW);
     TestApp restarted = null;
     try {
-      first.postSigned(text("14155550404", "Patient", "wamid.w404", Instant.now().truncatedTo(ChronoUnit.SECONDS), "bye"));
+      first.postSigned(text("14155550404", "Patient", "wamid.w404", TestApp.now(), "bye"));
       UUID conversation = conversationOf(first, "wamid.w404");
       first.flushRedis(); // the node and its Redis state are gone...
       first.stop();
@@ -134,8 +133,8 @@ class ServiceWindowTest {
 
   @Test
   void redisStateLostIsRebuiltFromPostgres() {
-    app.postSigned(text("14155550405", "Counted", "wamid.w405-a", Instant.now().truncatedTo(ChronoUnit.SECONDS), "a"));
-    app.postSigned(text("14155550405", "Counted", "wamid.w405-b", Instant.now().truncatedTo(ChronoUnit.SECONDS), "b"));
+    app.postSigned(text("14155550405", "Counted", "wamid.w405-a", TestApp.now(), "a"));
+    app.postSigned(text("14155550405", "Counted", "wamid.w405-b", TestApp.now(), "b"));
     UUID conversation = conversationOf(app, "wamid.w405-a");
     UUID organization = app.organizationId();
     app.flushRedis();

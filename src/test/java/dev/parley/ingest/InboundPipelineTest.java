@@ -16,7 +16,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -40,13 +39,9 @@ class InboundPipelineTest {
     app.close();
   }
 
-  private static Instant now() {
-    return Instant.now().truncatedTo(ChronoUnit.SECONDS);
-  }
-
   @Test
   void signedWebhookStoresContactConversationMessageCounterAndWindow() {
-    Instant sentAt = now().minusSeconds(30);
+    Instant sentAt = TestApp.now().minusSeconds(30);
     var response = app.postSigned(text("14155550101", "Ada Lovelace", "wamid.first-101", sentAt, "Hello there"));
     assertEquals(200, response.statusCode(), response.bodyAsString());
     assertEquals(1, TestApp.json(response).getInteger("applied"));
@@ -94,7 +89,7 @@ class InboundPipelineTest {
 
   @Test
   void redeliveredWebhookIsAcknowledgedAndChangesNothing() {
-    String body = text("14155550102", "Grace Hopper", "wamid.retry-102", now(), "Are you open today?");
+    String body = text("14155550102", "Grace Hopper", "wamid.retry-102", TestApp.now(), "Are you open today?");
     assertEquals(200, app.postSigned(body).statusCode());
     app.awaitEvent(Duration.ofSeconds(5), e -> e.type().equals(OrgEvent.MESSAGE_CREATED)
         && "wamid.retry-102".equals(e.data().getString("provider_message_id")));
@@ -115,8 +110,8 @@ class InboundPipelineTest {
 
   @Test
   void nextMessageCountsAndPushesTheWindowOut() {
-    Instant first = now().minusSeconds(600);
-    Instant second = now().minusSeconds(5);
+    Instant first = TestApp.now().minusSeconds(600);
+    Instant second = TestApp.now().minusSeconds(5);
     app.postSigned(text("14155550103", "Alan", "wamid.n1-103", first, "one"));
     app.postSigned(text("14155550103", "Alan", "wamid.n2-103", second, "two"));
     Row conversation = app.one("""
@@ -135,13 +130,13 @@ class InboundPipelineTest {
 
   @Test
   void messageToClosedConversationReopensItWithASystemMessage() {
-    app.postSigned(text("14155550104", "Barbara", "wamid.c1-104", now().minusSeconds(60), "first"));
+    app.postSigned(text("14155550104", "Barbara", "wamid.c1-104", TestApp.now().minusSeconds(60), "first"));
     UUID conversation = app.one("""
         SELECT c.id FROM conversations c JOIN contact_identities ci ON ci.contact_id = c.contact_id
         WHERE ci.external_id = '14155550104'""").getUUID("id");
     app.sql("UPDATE conversations SET status = 'closed' WHERE id = $1", conversation);
 
-    assertEquals(200, app.postSigned(text("14155550104", "Barbara", "wamid.c2-104", now(), "back again")).statusCode());
+    assertEquals(200, app.postSigned(text("14155550104", "Barbara", "wamid.c2-104", TestApp.now(), "back again")).statusCode());
     Row row = app.one("SELECT status, unread_count FROM conversations WHERE id = $1", conversation);
     assertEquals("open", row.getString("status"));
     assertEquals(2, row.getInteger("unread_count"));
@@ -169,7 +164,7 @@ class InboundPipelineTest {
 
   @Test
   void badInputGetsAClearErrorAndStoresNothing() {
-    String body = text("14155550105", "Eve", "wamid.bad-105", now(), "sneaky");
+    String body = text("14155550105", "Eve", "wamid.bad-105", TestApp.now(), "sneaky");
     assertError(401, "invalid_signature", app.post(app.webhookPath(), Buffer.buffer(body), null));
     assertError(401, "invalid_signature",
         app.post(app.webhookPath(), Buffer.buffer(body), Fixtures.sign(body, "some-other-secret")));
@@ -185,8 +180,8 @@ class InboundPipelineTest {
         body.replace("\"timestamp\":\"" , "\"timestamp\":\"yesterday")));
 
     // PostgreSQL cannot store U+0000; it must be refused as malformed, not fail the transaction (503 forever)
-    assertError(400, "malformed_payload", app.postSigned(text("14155550105", "Eve", "wamid.nul-105", now(), "a\u0000b")));
-    assertError(400, "malformed_payload", app.postSigned(text("14155550105", "Eve", "wamid." + "x".repeat(300), now(), "id")));
+    assertError(400, "malformed_payload", app.postSigned(text("14155550105", "Eve", "wamid.nul-105", TestApp.now(), "a\u0000b")));
+    assertError(400, "malformed_payload", app.postSigned(text("14155550105", "Eve", "wamid." + "x".repeat(300), TestApp.now(), "id")));
     assertError(400, "malformed_payload", app.postSigned(
         body.replace("\"timestamp\":\"", "\"timestamp\":\"99999999999999")));
 
@@ -215,14 +210,14 @@ class InboundPipelineTest {
         + "VALUES ($1, $2, 'whatsapp', 'Foreign', '300000000000003', '{}')", UUID.randomUUID(), foreignOrg);
 
     var mine = WhatsAppPayloads.messages("200000000000002", "14155550106", "Routed",
-        WhatsAppPayloads.textMessage("14155550106", "wamid.route-mine", now(), "to the second number"));
+        WhatsAppPayloads.textMessage("14155550106", "wamid.route-mine", TestApp.now(), "to the second number"));
     assertEquals(200, app.postSigned(mine.encode()).statusCode());
     assertEquals(otherChannel, app.one("SELECT channel_id FROM messages WHERE provider_message_id = 'wamid.route-mine'")
         .getUUID("channel_id"));
 
     for (String foreign : List.of("300000000000003", "999999999999999")) {
       var body = WhatsAppPayloads.messages(foreign, "14155550107", "Stray",
-          WhatsAppPayloads.textMessage("14155550107", "wamid.route-" + foreign, now(), "not yours"));
+          WhatsAppPayloads.textMessage("14155550107", "wamid.route-" + foreign, TestApp.now(), "not yours"));
       assertEquals(200, app.postSigned(body.encode()).statusCode(), "acknowledged so the provider stops retrying");
       assertEquals(0, app.sql("SELECT 1 FROM messages WHERE provider_message_id = $1", "wamid.route-" + foreign).size());
     }
@@ -230,7 +225,7 @@ class InboundPipelineTest {
 
   @Test
   void storeDownAnswers503AndTheServerRecovers() {
-    String body = text("14155550108", "Outage", "wamid.down-108", now(), "anyone there?");
+    String body = text("14155550108", "Outage", "wamid.down-108", TestApp.now(), "anyone there?");
     TestApp.sleep(5_100); // let the channel lookup cache expire so both lookup and write hit the store
     app.sql("SELECT 1"); // pool is warm
     try {
@@ -251,7 +246,7 @@ class InboundPipelineTest {
 
   @Test
   void metricsCountWebhooksByProviderAndOutcome() {
-    app.postSigned(text("14155550109", "Metric", "wamid.metric-109", now(), "count me"));
+    app.postSigned(text("14155550109", "Metric", "wamid.metric-109", TestApp.now(), "count me"));
     String metrics = app.get("/metrics").bodyAsString();
     assertTrue(metrics.contains("parley_webhook_seconds_count{outcome=\"stored\",provider=\"whatsapp\"}"), metrics);
     assertTrue(metrics.contains("jvm_memory_used_bytes"));

@@ -18,6 +18,8 @@ import io.vertx.redis.client.Request;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -151,6 +153,11 @@ public final class TestApp implements AutoCloseable {
       sleep(20);
     }
     throw new AssertionError("no matching event within " + timeout + "; saw " + events.stream().map(OrgEvent::type).toList());
+  }
+
+  /** Now, to the second: WhatsApp timestamps have no finer resolution. */
+  public static Instant now() {
+    return Instant.now().truncatedTo(ChronoUnit.SECONDS);
   }
 
   public static void sleep(long millis) {
