@@ -1,5 +1,11 @@
 package dev.parley;
 
+import dev.parley.auth.AccessTokens;
+import dev.parley.auth.ApiKeys;
+import dev.parley.auth.AuthRoutes;
+import dev.parley.auth.Authenticator;
+import dev.parley.auth.LoginLimiter;
+import dev.parley.auth.ServerSecrets;
 import dev.parley.bus.LocalCodec;
 import dev.parley.bus.OrgEvent;
 import dev.parley.config.ConfigLoader;
@@ -11,6 +17,7 @@ import dev.parley.conversation.StateRebuilder;
 import dev.parley.conversation.WindowTimerVerticle;
 import dev.parley.demo.DemoBanner;
 import dev.parley.demo.DemoBootstrap;
+import dev.parley.http.ApiRoutes;
 import dev.parley.http.HttpVerticle;
 import dev.parley.infra.EmbeddedPostgresServer;
 import dev.parley.infra.EmbeddedRedisServer;
@@ -21,10 +28,17 @@ import dev.parley.ops.HealthRoutes;
 import dev.parley.ops.WebhookMetrics;
 import dev.parley.provider.ProviderRegistry;
 import dev.parley.provider.whatsapp.WhatsAppProvider;
+import dev.parley.push.EventLog;
+import dev.parley.push.EventPublisher;
+import dev.parley.push.PushHub;
+import dev.parley.push.PushMetrics;
+import dev.parley.push.PushShard;
+import dev.parley.push.WebSocketEndpoint;
 import dev.parley.store.ChannelStore;
 import dev.parley.store.ConversationCache;
 import dev.parley.store.Database;
 import dev.parley.store.RedisKeys;
+import dev.parley.store.UserStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -46,8 +60,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The composition root: starts (or connects to) PostgreSQL and Redis, migrates the schema, builds the pools and
- * deploys the verticles in dependency order; {@link #close()} undoes it in reverse: the HTTP edge stops taking
- * requests and finishes those in flight, then ingestion, conversation state, timers, the pools, Vert.x and
+ * deploys the verticles in dependency order; {@link #close()} undoes it in reverse: the push hub closes every
+ * WebSocket with a resumable code, the HTTP edge stops taking requests and finishes those in flight, then ingestion, conversation state, timers, the pools, Vert.x and
  * the embedded servers. Start and close block: call them from the main thread (or a test thread).
  */
 public final class Parley implements AutoCloseable {
@@ -113,6 +127,7 @@ public final class Parley implements AutoCloseable {
         .setMaxPoolWaiting(10_000)
         .setMaxWaitingHandlers(100_000));
 
+    var keys = new RedisKeys(config.redis().keyPrefix());
     var channels = new ChannelStore(pool);
     if (config.demo().enabled()) {
       DemoBootstrap.ensure(vertx, pool, channels, config.demo()).await();
@@ -120,20 +135,35 @@ public final class Parley implements AutoCloseable {
 
     var providers = ProviderRegistry.standard();
     var conversation = config.conversation();
-    var cache = new ConversationCache(redis, new RedisKeys(config.redis().keyPrefix()), conversation.windowClosingLead());
+    var cache = new ConversationCache(redis, keys, conversation.windowClosingLead());
     var rebuilder = new StateRebuilder(pool, cache);
-    deploy(1, () -> new WindowTimerVerticle(pool, cache, rebuilder, conversation, registry));
+    var eventLog = new EventLog(redis, keys, config.push());
+    var publisher = new EventPublisher(vertx, eventLog);
+    deploy(1, () -> new WindowTimerVerticle(pool, cache, rebuilder, conversation, registry, publisher));
     deploy(ParleyConfig.instancesOrCores(conversation.instances()), () -> new ConversationStateVerticle(
-        pool, cache, rebuilder, providers, conversation.serviceWindow(), registry));
+        pool, cache, rebuilder, providers, conversation.serviceWindow(), registry, publisher));
     deploy(ParleyConfig.instancesOrCores(config.ingest().instances()),
         () -> new IngestVerticle(providers, channels, config.ingest().applyTimeout()));
     var health = new HealthRoutes(pool, redis);
     var webhookMetrics = new WebhookMetrics(registry, Set.of(WhatsAppProvider.NAME));
+    String secret = config.auth().jwtSecret() != null
+        ? config.auth().jwtSecret()
+        : ServerSecrets.getOrCreate(pool, "jwt").await();
+    var tokens = new AccessTokens(vertx, secret, config.auth().tokenTtl());
+    var apiKeys = new ApiKeys(pool);
+    var authenticator = new Authenticator(tokens, apiKeys, pool);
+    var pushHub = new PushHub(new PushMetrics(registry));
+    var api = new ApiRoutes(authenticator,
+        new AuthRoutes(vertx, new UserStore(pool), tokens, apiKeys, new LoginLimiter(redis, keys, config.auth())),
+        new WebSocketEndpoint(pushHub, authenticator));
     deploy(ParleyConfig.instancesOrCores(config.http().instances()), () -> {
-      var verticle = new HttpVerticle(config.http(), health, registry, webhookMetrics);
+      var verticle = new HttpVerticle(config.http(), health, registry, webhookMetrics, api, config.push().maxFrameBytes());
       httpVerticles.add(verticle);
       return verticle;
     });
+    // deployed after the HTTP edge so that it stops first: sockets close (1012) before the port does
+    deploy(ParleyConfig.instancesOrCores(config.push().instances()),
+        () -> new PushShard(pushHub, eventLog, publisher, config.push()));
     log.info("Parley started on port {}", httpPort());
     if (config.demo().enabled()) {
       System.out.println(DemoBanner.text(config.demo(), httpPort()));

@@ -29,4 +29,11 @@ public final class Addresses {
    * Consumers filter on {@link OrgEvent#type()}; every event names its organization.
    */
   public static final String EVENTS = "conversation.events";
+
+  /**
+   * Event, published. Body {@code JsonObject} (see {@code push.PushMessage}): numbered frames for every socket of
+   * an organization, targeted unnumbered frames (notifications, typing), and resets. Every push hub shard of
+   * every node consumes it.
+   */
+  public static final String PUSH = "push.frames";
 }

@@ -20,4 +20,7 @@ public record OrgEvent(String type, UUID organizationId, JsonObject data) {
   public static final String CONTACT_UPDATED = "contact.updated";
   public static final String WINDOW_CLOSING = "window.closing";
   public static final String WINDOW_CLOSED = "window.closed";
+  /** Not numbered and not published here: a targeted push frame (see {@code push.PushMessage}). */
+  public static final String NOTIFICATION = "notification";
+  public static final String TYPING = "typing";
 }

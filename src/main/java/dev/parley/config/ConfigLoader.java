@@ -41,6 +41,17 @@ public final class ConfigLoader {
     ENV_OVERRIDES.put("PARLEY_WINDOW_CLOSING_LEAD", "conversation.window_closing_lead");
     ENV_OVERRIDES.put("PARLEY_TIMER_POLL_INTERVAL", "conversation.timer_poll_interval");
     ENV_OVERRIDES.put("PARLEY_STATE_CHECK_INTERVAL", "conversation.state_check_interval");
+    ENV_OVERRIDES.put("PARLEY_JWT_SECRET", "auth.jwt_secret");
+    ENV_OVERRIDES.put("PARLEY_TOKEN_TTL", "auth.token_ttl");
+    ENV_OVERRIDES.put("PARLEY_LOGIN_MAX_FAILURES", "auth.login_max_failures");
+    ENV_OVERRIDES.put("PARLEY_LOGIN_FAILURE_WINDOW", "auth.login_failure_window");
+    ENV_OVERRIDES.put("PARLEY_PUSH_INSTANCES", "push.instances");
+    ENV_OVERRIDES.put("PARLEY_PUSH_LOG_MAX_EVENTS", "push.log_max_events");
+    ENV_OVERRIDES.put("PARLEY_PUSH_LOG_MAX_AGE", "push.log_max_age");
+    ENV_OVERRIDES.put("PARLEY_PUSH_RESUME_GRACE", "push.resume_grace");
+    ENV_OVERRIDES.put("PARLEY_PUSH_PING_INTERVAL", "push.ping_interval");
+    ENV_OVERRIDES.put("PARLEY_PUSH_IDLE_TIMEOUT", "push.idle_timeout");
+    ENV_OVERRIDES.put("PARLEY_PUSH_MAX_QUEUED_BYTES", "push.max_queued_bytes");
     ENV_OVERRIDES.put("PARLEY_DEMO_ENABLED", "demo.enabled");
     ENV_OVERRIDES.put("PARLEY_DEMO_CHANNEL_ID", "demo.channel_id");
     ENV_OVERRIDES.put("PARLEY_DEMO_PHONE_NUMBER_ID", "demo.phone_number_id");
@@ -121,6 +132,30 @@ public final class ConfigLoader {
       problems.add("conversation.window_closing_lead (" + conversation.windowClosingLead()
           + ") must be shorter than conversation.service_window (" + conversation.serviceWindow() + ")");
     }
+    Object secret = get(root, "auth.jwt_secret");
+    if (secret != null && secret.toString().length() < 32) {
+      problems.add(describe("auth.jwt_secret") + " must have at least 32 characters");
+    }
+    var auth = new ParleyConfig.Auth(
+        secret == null ? null : secret.toString(),
+        duration(root, "auth.token_ttl"),
+        integer(root, "auth.login_max_failures", 1, 1_000_000),
+        integer(root, "auth.login_max_failures_per_address", 1, 1_000_000),
+        duration(root, "auth.login_failure_window"));
+    var push = new ParleyConfig.Push(
+        integer(root, "push.instances", 0, 256),
+        integer(root, "push.log_max_events", 1, 10_000_000),
+        duration(root, "push.log_max_age"),
+        duration(root, "push.resume_grace"),
+        duration(root, "push.ping_interval"),
+        duration(root, "push.idle_timeout"),
+        integer(root, "push.max_queued_bytes", 1024, 1 << 30),
+        integer(root, "push.max_frame_bytes", 1024, 16 << 20));
+    if (push.pingInterval() != null && push.idleTimeout() != null
+        && push.idleTimeout().compareTo(push.pingInterval()) <= 0) {
+      problems.add("push.idle_timeout (" + push.idleTimeout() + ") must be longer than push.ping_interval ("
+          + push.pingInterval() + ")");
+    }
     var demo = new ParleyConfig.Demo(
         bool(root, "demo.enabled"),
         string(root, "demo.organization_name", false),
@@ -137,7 +172,7 @@ public final class ConfigLoader {
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
-    return new ParleyConfig(http, postgres, redis, Path.of(dataDir), ingest, conversation, demo);
+    return new ParleyConfig(http, postgres, redis, Path.of(dataDir), ingest, conversation, auth, push, demo);
   }
 
   private static void set(JsonObject root, String path, String value) {

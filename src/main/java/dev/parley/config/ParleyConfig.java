@@ -17,6 +17,8 @@ public record ParleyConfig(
     Path dataDir,
     Ingest ingest,
     Conversation conversation,
+    Auth auth,
+    Push push,
     Demo demo) {
 
   /**
@@ -57,6 +59,28 @@ public record ParleyConfig(
       Duration timerPollInterval,
       Duration stateCheckInterval,
       Duration pendingStatusRetention) {}
+
+  /**
+   * @param jwtSecret HMAC key for access tokens; null keeps a generated one in PostgreSQL, shared by every node
+   * @param tokenTtl how long an access token is valid
+   * @param loginMaxFailures failed sign-ins allowed per e-mail address within {@code loginFailureWindow}
+   * @param loginMaxFailuresPerAddress failed sign-ins allowed per client IP address within the window
+   */
+  public record Auth(String jwtSecret, Duration tokenTtl, int loginMaxFailures, int loginMaxFailuresPerAddress,
+      Duration loginFailureWindow) {}
+
+  /**
+   * @param instances push hub shards; 0 means one per CPU core
+   * @param logMaxEvents events kept per organization for resume
+   * @param logMaxAge how long an event stays resumable
+   * @param resumeGrace how long a new socket holds live events back waiting for the client's first frame
+   * @param pingInterval an idle socket is pinged this often
+   * @param idleTimeout a socket silent for this long (no pong, no frame) is closed as dead
+   * @param maxQueuedBytes a socket whose unsent bytes exceed this is closed as a slow consumer
+   * @param maxFrameBytes largest frame a client may send
+   */
+  public record Push(int instances, int logMaxEvents, Duration logMaxAge, Duration resumeGrace,
+      Duration pingInterval, Duration idleTimeout, int maxQueuedBytes, int maxFrameBytes) {}
 
   /** The demo organization, admin and WhatsApp channel created on first start when enabled. */
   public record Demo(

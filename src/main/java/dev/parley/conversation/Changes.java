@@ -10,12 +10,14 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * What one transaction changed: the events to publish and the conversation rows to copy to Redis, both only
- * after it commits. Discarded with the transaction when it rolls back. Confined to one event loop.
+ * What one transaction changed: the events to publish, the notifications they cause and the conversation rows
+ * to copy to Redis, all only after it commits. Discarded with the transaction when it rolls back. Confined to one event loop.
  */
 final class Changes {
   final List<OrgEvent> events = new ArrayList<>();
   final Map<UUID, ConversationRow> conversations = new LinkedHashMap<>();
+  /** Targeted, unnumbered push messages (see {@code push.PushMessage}), sent after the events. */
+  final List<JsonObject> notifications = new ArrayList<>();
   int applied;
   int duplicates;
   int pending;

@@ -1,8 +1,8 @@
 package dev.parley.conversation;
 
 import dev.parley.bus.Addresses;
-import dev.parley.bus.OrgEvent;
 import dev.parley.provider.ProviderRegistry;
+import dev.parley.push.EventPublisher;
 import dev.parley.store.ConversationCache;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Conversation state: applies verified inbound batches ({@link Addresses#CONVERSATION_APPLY_INBOUND}) in one
- * transaction each; after commit it copies the touched conversations to Redis, publishes the events on
- * {@link Addresses#EVENTS}, then replies, so the webhook is acknowledged only once everything is durable.
+ * transaction each; after commit it copies the touched conversations to Redis, numbers and publishes the events
+ * ({@link EventPublisher}), then replies, so the webhook is acknowledged only once everything is durable.
  * Also answers {@link Addresses#CONVERSATION_REBUILD_STATE}. Several instances may run; they share nothing.
  */
 public final class ConversationStateVerticle extends VerticleBase {
@@ -29,10 +29,12 @@ public final class ConversationStateVerticle extends VerticleBase {
   private final Duration serviceWindow;
   private final StateRebuilder rebuilder;
   private final MeterRegistry metrics;
+  private final EventPublisher publisher;
   private InboundApplier applier;
 
   public ConversationStateVerticle(Pool pool, ConversationCache cache, StateRebuilder rebuilder,
-      ProviderRegistry providers, Duration serviceWindow, MeterRegistry metrics) {
+      ProviderRegistry providers, Duration serviceWindow, MeterRegistry metrics, EventPublisher publisher) {
+    this.publisher = publisher;
     this.pool = pool;
     this.cache = cache;
     this.rebuilder = rebuilder;
@@ -66,7 +68,10 @@ public final class ConversationStateVerticle extends VerticleBase {
         });
   }
 
-  /** Redis first (so a client reacting to an event reads the new counters), then the events. */
+  /**
+   * Redis first (so a client reacting to an event reads the new counters), then the numbered events, then the
+   * notifications they cause.
+   */
   private Future<Void> afterCommit(Changes changes) {
     return cache.put(List.copyOf(changes.conversations.values()))
         .recover(failure -> {
@@ -75,11 +80,8 @@ public final class ConversationStateVerticle extends VerticleBase {
           rebuilder.requestRebuild();
           return Future.succeededFuture();
         })
-        .onSuccess(v -> {
-          for (OrgEvent event : changes.events) {
-            vertx.eventBus().publish(Addresses.EVENTS, event);
-          }
-        });
+        .compose(v -> publisher.publish(changes.events))
+        .onSuccess(v -> publisher.direct(changes.notifications));
   }
 
   private void onRebuild(Message<Object> message) {

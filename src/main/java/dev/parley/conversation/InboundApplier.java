@@ -7,6 +7,7 @@ import dev.parley.conversation.InboundBatch.Routed;
 import dev.parley.provider.InboundEvent;
 import dev.parley.provider.ProviderRegistry;
 import dev.parley.provider.ServiceWindow;
+import dev.parley.push.PushMessage;
 import dev.parley.store.ChannelStore;
 import dev.parley.store.ContactStore;
 import dev.parley.store.ContactStore.ContactRef;
@@ -38,6 +39,8 @@ import org.slf4j.LoggerFactory;
 final class InboundApplier {
   private static final Logger log = LoggerFactory.getLogger(InboundApplier.class);
   private static final int MAX_ATTEMPTS = 3;
+  /** The inbox screen whose users are notified of every new customer message. */
+  static final String CHATS_VIEW = "chats";
 
   private final Pool pool;
   private final ProviderRegistry providers;
@@ -122,12 +125,13 @@ final class InboundApplier {
               MessageRow stored = inserted.get();
               return conversations.recordInbound(tx, opened.id(), stored.id(), message.timestamp(), windowEnd(channel,
                       message.timestamp()))
-                  .compose(conversation -> conversationChanged(tx, conversation, contact, stored, opened.created(), changes))
-                  .map(v -> {
-                    changes.event(OrgEvent.MESSAGE_CREATED, org, stored.toJson(new JsonObject()));
-                    changes.applied++;
-                    return null;
-                  });
+                  .compose(conversation -> conversationChanged(tx, conversation, contact, stored, opened.created(), changes)
+                      .map(v -> {
+                        changes.event(OrgEvent.MESSAGE_CREATED, org, stored.toJson(new JsonObject()));
+                        changes.notifications.add(notification(conversation, contact, stored));
+                        changes.applied++;
+                        return null;
+                      }));
             });
           }));
     });
@@ -290,6 +294,22 @@ final class InboundApplier {
           conversation.organizationId(), conversation.toJson(contact.toJson(), message.map(MessageRow::preview).orElse(null)));
       return null;
     });
+  }
+
+  /**
+   * A new customer message: for everyone in the chats view, and for the conversation's owner wherever they are.
+   * Self-contained, so an inbox can show it (and play a sound) without fetching anything.
+   */
+  private static JsonObject notification(ConversationRow conversation, ContactRef contact, MessageRow message) {
+    var data = new JsonObject()
+        .put("kind", "new_message")
+        .put("conversation_id", conversation.id().toString())
+        .put("assignee_id", conversation.assigneeId() == null ? null : conversation.assigneeId().toString())
+        .put("unread_count", conversation.unreadCount())
+        .put("contact", contact.toJson())
+        .put("message", message.toJson(new JsonObject()));
+    return PushMessage.toViewOrUser(conversation.organizationId(), OrgEvent.NOTIFICATION, data, CHATS_VIEW,
+        conversation.assigneeId());
   }
 
   private Future<Void> messageUpdated(SqlClient tx, Channel channel, String providerMessageId, Changes changes) {

@@ -1,8 +1,8 @@
 package dev.parley.conversation;
 
-import dev.parley.bus.Addresses;
 import dev.parley.bus.OrgEvent;
 import dev.parley.config.ParleyConfig;
+import dev.parley.push.EventPublisher;
 import dev.parley.store.ConversationCache;
 import dev.parley.store.ConversationCache.WindowTimer;
 import dev.parley.store.ConversationStore;
@@ -36,12 +36,14 @@ public final class WindowTimerVerticle extends VerticleBase {
   private final StateRebuilder rebuilder;
   private final ParleyConfig.Conversation config;
   private final MeterRegistry metrics;
+  private final EventPublisher publisher;
   private final ConversationStore conversations = new ConversationStore();
   private final MessageStore messages = new MessageStore();
   private boolean polling;
 
   public WindowTimerVerticle(Pool pool, ConversationCache cache, StateRebuilder rebuilder,
-      ParleyConfig.Conversation config, MeterRegistry metrics) {
+      ParleyConfig.Conversation config, MeterRegistry metrics, EventPublisher publisher) {
+    this.publisher = publisher;
     this.pool = pool;
     this.cache = cache;
     this.rebuilder = rebuilder;
@@ -121,7 +123,7 @@ public final class WindowTimerVerticle extends VerticleBase {
         .put("status", row.status())
         .put("window_expires_at", row.windowExpiresAt().toString());
     metrics.counter("parley.window.events", "event", type).increment();
-    vertx.eventBus().publish(Addresses.EVENTS, new OrgEvent(type, row.organizationId(), data));
+    publisher.publish(List.of(new OrgEvent(type, row.organizationId(), data)));
   }
 
   private void upkeep() {

@@ -1,5 +1,6 @@
 package dev.parley.http;
 
+import dev.parley.auth.Authenticator;
 import dev.parley.bus.Addresses;
 import dev.parley.config.ParleyConfig;
 import dev.parley.ingest.WebhookRequest;
@@ -17,11 +18,13 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP edge: one instance per event loop, all sharing the configured port. Hands webhooks to ingestion
- * over the event bus and maps its answer to HTTP; serves health and metrics. On undeploy it stops accepting
+ * over the event bus and maps its answer to HTTP; serves the REST API, the WebSocket upgrade (handing sockets
+ * to the push hub), health and metrics. On undeploy it stops accepting
  * connections and lets requests in flight finish within the configured grace.
  */
 public final class HttpVerticle extends VerticleBase {
@@ -31,14 +34,18 @@ public final class HttpVerticle extends VerticleBase {
   private final HealthRoutes health;
   private final PrometheusMeterRegistry registry;
   private final WebhookMetrics metrics;
+  private final ApiRoutes api;
+  private final int maxWebSocketFrameBytes;
   private HttpServer server;
 
-  public HttpVerticle(
-      ParleyConfig.Http config, HealthRoutes health, PrometheusMeterRegistry registry, WebhookMetrics metrics) {
+  public HttpVerticle(ParleyConfig.Http config, HealthRoutes health, PrometheusMeterRegistry registry,
+      WebhookMetrics metrics, ApiRoutes api, int maxWebSocketFrameBytes) {
     this.config = config;
     this.health = health;
     this.registry = registry;
     this.metrics = metrics;
+    this.api = api;
+    this.maxWebSocketFrameBytes = maxWebSocketFrameBytes;
   }
 
   @Override
@@ -53,13 +60,18 @@ public final class HttpVerticle extends VerticleBase {
         .handler(BodyHandler.create(false).setBodyLimit(config.maxWebhookBytes()))
         .handler(this::webhook);
     router.route("/webhooks/*").failureHandler(this::webhookFailure);
+    api.mount(vertx, router);
     health.mount(router);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
 
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(config.host())
         .setPort(config.port())
-        .setCompressionSupported(false));
+        .setCompressionSupported(false)
+        .setWebSocketSubProtocols(List.of(Authenticator.BEARER_SUBPROTOCOL))
+        .setMaxWebSocketFrameSize(maxWebSocketFrameBytes)
+        .setMaxWebSocketMessageSize(maxWebSocketFrameBytes)
+        .setWebSocketClosingTimeout(10));
     return server.requestHandler(router).listen();
   }
 

@@ -24,4 +24,24 @@ public final class RedisKeys {
   public String stateBuilt() {
     return prefix + "state-built";
   }
+
+  /** Counter of failed sign-ins for one e-mail address ({@code email:<sha-256>}) or client address ({@code ip:<addr>}). */
+  public String loginFailures(String subject) {
+    return prefix + "login-fail:" + subject;
+  }
+
+  /** The organization's last event sequence number. */
+  public String eventSeq(UUID organizationId) {
+    return prefix + "events:" + organizationId + ":seq";
+  }
+
+  /** Sorted set of the organization's recent event frames, scored by sequence number (the resume log). */
+  public String eventLog(UUID organizationId) {
+    return prefix + "events:" + organizationId + ":log";
+  }
+
+  /** Sorted set: member = sequence number, score = append time in millis (trims the log by age). */
+  public String eventTimes(UUID organizationId) {
+    return prefix + "events:" + organizationId + ":times";
+  }
 }

@@ -155,6 +155,59 @@ public final class TestApp implements AutoCloseable {
     throw new AssertionError("no matching event within " + timeout + "; saw " + events.stream().map(OrgEvent::type).toList());
   }
 
+  public static final String ADMIN_EMAIL = "admin@parley.local";
+  public static final String ADMIN_PASSWORD = "parley-demo-password";
+
+  /** Signs in over REST and returns the access token. */
+  public String login(String email, String password) {
+    HttpResponse<Buffer> response = postJson("/api/v1/auth/login", new JsonObject().put("email", email).put("password", password), null);
+    if (response.statusCode() != 200) {
+      throw new AssertionError("sign-in of " + email + " answered " + response.statusCode() + " " + response.bodyAsString());
+    }
+    return response.bodyAsJsonObject().getString("access_token");
+  }
+
+  public String adminToken() {
+    return login(ADMIN_EMAIL, ADMIN_PASSWORD);
+  }
+
+  /** A JSON request to the API with {@code Authorization: Bearer token} (none when token is null). */
+  public HttpResponse<Buffer> api(HttpMethod method, String path, JsonObject body, String token) {
+    var request = http.request(method, parley.httpPort(), "127.0.0.1", path).timeout(30_000);
+    if (token != null) {
+      request.putHeader("Authorization", "Bearer " + token);
+    }
+    return body == null ? request.send().await() : request.sendJsonObject(body).await();
+  }
+
+  public HttpResponse<Buffer> postJson(String path, JsonObject body, String token) {
+    return api(HttpMethod.POST, path, body, token);
+  }
+
+  /** Adds a user to {@code organizationId} (password hashed as in production) and returns its id. */
+  public UUID createUser(UUID organizationId, String email, String name, String role, String password) {
+    UUID id = UUID.randomUUID();
+    sql("INSERT INTO users (id, organization_id, email, name, role, password_hash) VALUES ($1, $2, $3, $4, $5, $6)",
+        id, organizationId, email, name, role, dev.parley.auth.PasswordHasher.hash(password));
+    return id;
+  }
+
+  /** Another organization with its own WhatsApp channel (id, phone number id and app secret as given). */
+  public UUID createOrganization(String name, UUID channelId, String phoneNumberId, String appSecret) {
+    UUID organization = UUID.randomUUID();
+    sql("INSERT INTO organizations (id, name) VALUES ($1, $2)", organization, name);
+    sql("INSERT INTO channels (id, organization_id, provider, name, external_id, credentials) "
+            + "VALUES ($1, $2, 'whatsapp', $3, $4, $5)",
+        channelId, organization, name + " WhatsApp", phoneNumberId,
+        new JsonObject().put("app_secret", appSecret).put("verify_token", "verify-" + channelId));
+    return organization;
+  }
+
+  /** A WebSocket to this node, signed in with {@code token} ({@code query} appended to the URL, may be null). */
+  public WsClient ws(String token, String query) {
+    return WsClient.connect(parley.vertx(), parley.httpPort(), token, query);
+  }
+
   /** Now, to the second: WhatsApp timestamps have no finer resolution. */
   public static Instant now() {
     return Instant.now().truncatedTo(ChronoUnit.SECONDS);

@@ -1,0 +1,78 @@
+package dev.parley.auth;
+
+import dev.parley.http.ApiException;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+/**
+ * Turns a presented credential (an access token or an API key) into a {@link Principal}. A token's user is
+ * looked up on every call, so a deactivated user is locked out at once and a role change applies at once.
+ */
+public final class Authenticator {
+  /** The WebSocket subprotocol that carries a credential: {@code new WebSocket(url, ["bearer", token])}. */
+  public static final String BEARER_SUBPROTOCOL = "bearer";
+
+  private final AccessTokens tokens;
+  private final ApiKeys apiKeys;
+  private final Pool pool;
+
+  public Authenticator(AccessTokens tokens, ApiKeys apiKeys, Pool pool) {
+    this.tokens = tokens;
+    this.apiKeys = apiKeys;
+    this.pool = pool;
+  }
+
+  public Future<Principal> authenticate(String credential) {
+    if (credential == null || credential.isBlank()) {
+      return Future.failedFuture(ApiException.unauthorized("unauthorized",
+          "sign in first: send an access token or an API key"));
+    }
+    if (ApiKeys.looksLikeKey(credential)) {
+      return apiKeys.authenticate(credential);
+    }
+    return tokens.verify(credential).compose(claimed -> pool
+        .preparedQuery("SELECT organization_id, role, name, active FROM users WHERE id = $1")
+        .execute(Tuple.of(claimed.id()))
+        .compose(rows -> {
+          Row user = rows.size() == 0 ? null : rows.iterator().next();
+          if (user == null || !user.getBoolean("active") || !user.getUUID("organization_id").equals(claimed.organizationId())) {
+            return Future.failedFuture(ApiException.unauthorized("account_inactive", "this account is no longer active"));
+          }
+          return Future.succeededFuture(new Principal(Principal.Kind.USER, claimed.id(), claimed.organizationId(),
+              user.getString("role"), user.getString("name"), claimed.expiresAt()));
+        }));
+  }
+
+  /** The credential of a REST call: {@code Authorization: Bearer …} or {@code X-Api-Key}. */
+  public static String fromHeaders(HttpServerRequest request) {
+    String authorization = request.getHeader("Authorization");
+    if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return authorization.substring(7).trim();
+    }
+    return request.getHeader("X-Api-Key");
+  }
+
+  /**
+   * The credential of a WebSocket upgrade: the {@code access_token} query parameter, the token after
+   * {@code bearer} in {@code Sec-WebSocket-Protocol} (browsers cannot set headers), or the REST headers.
+   */
+  public static String fromUpgrade(HttpServerRequest request) {
+    String query = request.getParam("access_token");
+    if (query != null) {
+      return query;
+    }
+    String protocols = request.getHeader("Sec-WebSocket-Protocol");
+    if (protocols != null) {
+      String[] offered = protocols.split(",");
+      for (int i = 0; i < offered.length - 1; i++) {
+        if (offered[i].trim().equalsIgnoreCase(BEARER_SUBPROTOCOL)) {
+          return offered[i + 1].trim();
+        }
+      }
+    }
+    return fromHeaders(request);
+  }
+}

@@ -1,0 +1,38 @@
+package dev.parley.http;
+
+import dev.parley.auth.AuthRoutes;
+import dev.parley.auth.Authenticator;
+import dev.parley.push.WebSocketEndpoint;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+
+/**
+ * The authenticated surfaces: the REST API under {@code /api/v1} and the WebSocket at {@code /ws}. Every route
+ * after the public ones requires a credential; every failure answers the one error shape.
+ */
+public final class ApiRoutes {
+  private static final int MAX_BODY_BYTES = 1024 * 1024;
+
+  private final Authenticator authenticator;
+  private final AuthRoutes auth;
+  private final WebSocketEndpoint webSocket;
+
+  public ApiRoutes(Authenticator authenticator, AuthRoutes auth, WebSocketEndpoint webSocket) {
+    this.authenticator = authenticator;
+    this.auth = auth;
+    this.webSocket = webSocket;
+  }
+
+  public void mount(Vertx vertx, Router root) {
+    Router api = Router.router(vertx);
+    api.route().handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+    auth.mountPublic(api);
+    api.route().handler(Api.authenticate(authenticator));
+    auth.mount(api);
+    api.route().handler(ctx -> ctx.fail(ApiException.notFound("endpoint " + ctx.request().method() + " " + ctx.request().path())));
+    api.route().failureHandler(Api::failure);
+    root.route("/api/v1/*").subRouter(api);
+    root.get("/ws").handler(webSocket).failureHandler(Api::failure);
+  }
+}

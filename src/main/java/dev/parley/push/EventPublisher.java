@@ -1,0 +1,80 @@
+package dev.parley.push;
+
+import dev.parley.bus.Addresses;
+import dev.parley.bus.OrgEvent;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Request;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes committed changes: numbers each organization's events in its {@link EventLog} (one pipelined
+ * round trip for a whole transaction), then publishes them in order for the push hub
+ * ({@link Addresses#PUSH}) and for in-process listeners ({@link Addresses#EVENTS}). Call it only after the
+ * transaction has committed. If Redis cannot number the events, the organizations' clients are told to
+ * reset and refetch, so none of them silently misses a change.
+ */
+public final class EventPublisher {
+  private static final Logger log = LoggerFactory.getLogger(EventPublisher.class);
+
+  private final Vertx vertx;
+  private final EventLog eventLog;
+
+  public EventPublisher(Vertx vertx, EventLog eventLog) {
+    this.vertx = vertx;
+    this.eventLog = eventLog;
+  }
+
+  /** Numbers and publishes {@code events} in order. Never fails. */
+  public Future<Void> publish(List<OrgEvent> events) {
+    if (events.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Map<UUID, List<OrgEvent>> byOrganization = new LinkedHashMap<>();
+    for (OrgEvent event : events) {
+      byOrganization.computeIfAbsent(event.organizationId(), id -> new ArrayList<>()).add(event);
+    }
+    long now = System.currentTimeMillis();
+    List<UUID> organizations = List.copyOf(byOrganization.keySet());
+    List<List<String>> tails = new ArrayList<>(organizations.size());
+    List<Request> appends = new ArrayList<>(organizations.size());
+    for (UUID organization : organizations) {
+      List<String> orgTails = byOrganization.get(organization).stream()
+          .map(event -> EventLog.tail(event.type(), event.data())).toList();
+      tails.add(orgTails);
+      appends.add(eventLog.append(organization, orgTails, now));
+    }
+    var bus = vertx.eventBus();
+    return eventLog.run(appends)
+        .map(responses -> {
+          for (int i = 0; i < organizations.size(); i++) {
+            long first = responses.get(i).toLong();
+            List<String> orgTails = tails.get(i);
+            for (int j = 0; j < orgTails.size(); j++) {
+              long seq = first + j;
+              bus.publish(Addresses.PUSH, PushMessage.sequenced(organizations.get(i), seq, EventLog.frame(seq, orgTails.get(j))));
+            }
+          }
+          return (Void) null;
+        })
+        .recover(failure -> {
+          log.warn("events of {} organization(s) could not be numbered ({}); their clients will refetch",
+              organizations.size(), failure.toString());
+          organizations.forEach(organization -> bus.publish(Addresses.PUSH, PushMessage.reset(organization)));
+          return Future.succeededFuture();
+        })
+        .onComplete(done -> events.forEach(event -> bus.publish(Addresses.EVENTS, event)));
+  }
+
+  /** Publishes unsequenced, targeted frames (see {@link PushMessage}): notifications, typing. */
+  public void direct(List<JsonObject> messages) {
+    messages.forEach(message -> vertx.eventBus().publish(Addresses.PUSH, message));
+  }
+}
