@@ -112,7 +112,10 @@ public final class Parley implements AutoCloseable {
 
     var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     vertx = Vertx.builder()
-        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+        // one event loop per core: verticles deployed one instance per core then share loops pairwise, so each
+        // HTTP instance has a push hub shard on its own loop and sockets are written without a thread hop
+        .with(new VertxOptions().setEventLoopPoolSize(Runtime.getRuntime().availableProcessors())
+            .setMetricsOptions(new MicrometerMetricsOptions()
             .setEnabled(true)
             .setJvmMetricsEnabled(true)))
         .withMetrics(new MicrometerMetricsFactory(registry))

@@ -71,7 +71,8 @@ public final class HttpVerticle extends VerticleBase {
         .setWebSocketSubProtocols(List.of(Authenticator.BEARER_SUBPROTOCOL))
         .setMaxWebSocketFrameSize(maxWebSocketFrameBytes)
         .setMaxWebSocketMessageSize(maxWebSocketFrameBytes)
-        .setWebSocketClosingTimeout(10));
+        // a client that does not complete a close (dead, or a slow consumer that cannot catch up) is cut off
+        .setWebSocketClosingTimeout(5));
     return server.requestHandler(router).listen();
   }
 

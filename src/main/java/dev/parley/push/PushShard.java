@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * gets every event of its organization, once, in order, and a client that reconnects gets exactly what it
  * missed ({@code resume}) or a {@code reset} when the log no longer reaches back that far.
  *
- * <p>Close codes: 1012 (server restarting) on shutdown, 1013 (try again later) for a slow consumer or a store
+ * <p>Writes happen on each connection's own event loop. Close codes: 1012 (server restarting) on shutdown, 1013 (try again later) for a slow consumer or a store
  * that cannot serve the socket, 4408 for a socket silent past the idle timeout: all resumable. 4401 when the
  * access token expired: sign in again, then resume.
  */
@@ -123,7 +123,8 @@ public final class PushShard extends VerticleBase {
 
   /** Takes over an upgraded, authenticated socket. Called on the thread that accepted the connection. */
   void adopt(ServerWebSocket ws, Principal principal, Long since) {
-    var socket = new PushSocket(ws, principal, System.currentTimeMillis());
+    var socket = new PushSocket(ws, vertx.getOrCreateContext(), runsOnCurrentThread(), principal,
+        System.currentTimeMillis());
     ws.setWriteQueueMaxSize(config.maxQueuedBytes());
     ws.textMessageHandler(text -> {
       socket.lastSeen = System.currentTimeMillis();
@@ -139,7 +140,6 @@ public final class PushShard extends VerticleBase {
   // ---- sockets joining and leaving
 
   private void attach(PushSocket socket, Long since) {
-    log.debug("attach {} (closed {})", socket.principal.id(), socket.ws.isClosed());
     if (socket.ws.isClosed()) {
       socket.state = State.CLOSED;
       return;
@@ -174,7 +174,6 @@ public final class PushShard extends VerticleBase {
   }
 
   private void begin(Feed feed, PushSocket socket, Long since) {
-    log.debug("begin {} at {}", socket.principal.id(), feed.last);
     socket.base = feed.last;
     socket.sent = feed.last;
     write(socket, new JsonObject()
@@ -212,7 +211,12 @@ public final class PushShard extends VerticleBase {
     }
   }
 
+  /**
+   * Sends a close frame and stops writing. A client that does not complete the close (a dead peer never will; a
+   * slow one first reads what is queued) is cut off by the server's WebSocket closing timeout.
+   */
   private Future<Void> close(PushSocket socket, short code, String reason, String metric) {
+    log.debug("closing socket {} of {} with {} ({})", socket.ws.remoteAddress(), socket.principal.id(), code, reason);
     detach(socket, metric);
     return socket.ws.close(code, reason).otherwiseEmpty();
   }
@@ -324,7 +328,6 @@ public final class PushShard extends VerticleBase {
   // ---- one socket: resume, hold, live
 
   private void resume(Feed feed, PushSocket socket, long since) {
-    log.debug("resume {} since {} (state {}, base {}, sent {})", socket.principal.id(), since, socket.state, socket.base, socket.sent);
     if (socket.state == State.REPLAYING) {
       error(socket, "resume_in_progress", "a resume is already in progress");
       return;
@@ -393,18 +396,34 @@ public final class PushShard extends VerticleBase {
     }
   }
 
-  /** Writes a frame, or closes the socket as a slow consumer when its queue is full. */
+  /**
+   * Writes a frame, or closes the socket as a slow consumer when its write queue is full. The write happens on
+   * the connection's own event loop: there the queue's fill is exact (writes handed over from another thread
+   * would be counted as messages in flight, not bytes).
+   */
   private boolean write(PushSocket socket, String text) {
     if (socket.state == State.CLOSED) {
       return false;
     }
-    if (socket.ws.writeQueueFull()) {
-      close(socket, CLOSE_TRY_AGAIN, "slow consumer, resume", "queue_full");
-      return false;
-    }
-    socket.ws.writeTextMessage(text);
     metrics.frameOut();
+    if (socket.local) {
+      writeNow(socket, text);
+    } else {
+      socket.home.runOnContext(v -> writeNow(socket, text));
+    }
     return true;
+  }
+
+  /** On the connection's event loop. */
+  private void writeNow(PushSocket socket, String text) {
+    if (socket.ws.isClosed()) {
+      return;
+    }
+    if (socket.ws.writeQueueFull()) {
+      onShard(() -> close(socket, CLOSE_TRY_AGAIN, "slow consumer, resume", "queue_full"));
+    } else {
+      socket.ws.writeTextMessage(text);
+    }
   }
 
   private void error(PushSocket socket, String code, String message) {
@@ -547,7 +566,11 @@ public final class PushShard extends VerticleBase {
         close(socket, CLOSE_IDLE, "no heartbeat", "idle");
       } else if (now - socket.lastSeen >= ping && now - socket.lastPing >= ping) {
         socket.lastPing = now;
-        socket.ws.writePing(Buffer.buffer());
+        if (socket.local) {
+          socket.ws.writePing(Buffer.buffer());
+        } else {
+          socket.home.runOnContext(v -> socket.ws.writePing(Buffer.buffer()));
+        }
       }
     }
   }

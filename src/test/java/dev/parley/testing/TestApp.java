@@ -45,6 +45,7 @@ public final class TestApp implements AutoCloseable {
   public final ConcurrentLinkedQueue<OrgEvent> events = new ConcurrentLinkedQueue<>();
   private final MessageConsumer<OrgEvent> recorder;
   private final boolean ownsDatabase;
+  private boolean stopped;
 
   private TestApp(String database, String keyPrefix, Parley parley, boolean ownsDatabase) {
     this.database = database;
@@ -230,16 +231,35 @@ public final class TestApp implements AutoCloseable {
   }
 
   /** Stops the node; the database stays (for {@link #join}). */
-  public void stop() {
+  public synchronized void stop() {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
     recorder.unregister();
     http.close();
     parley.close();
   }
 
+  /**
+   * The sum of the Prometheus samples on {@code /metrics} named {@code name} whose labels contain {@code labels}
+   * (e.g. {@code reason="queue_full"}; null for all); 0 when there are none.
+   */
+  public double metric(String name, String labels) {
+    double total = 0;
+    for (String line : get("/metrics").bodyAsString().split("\n")) {
+      boolean named = line.startsWith(name + " ") || line.startsWith(name + "{");
+      if (named && (labels == null || line.contains(labels))) {
+        total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return total;
+  }
+
   @Override
   public void close() {
     boolean wasOwner = ownsDatabase;
-    if (wasOwner) {
+    if (wasOwner && !stopped) { // a node stopped earlier leaves its keys to whoever flushes them
       flushRedis();
     }
     stop();

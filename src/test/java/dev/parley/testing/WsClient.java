@@ -1,6 +1,7 @@
 package dev.parley.testing;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
@@ -26,9 +27,10 @@ public final class WsClient implements AutoCloseable {
   public final List<JsonObject> received = java.util.Collections.synchronizedList(new ArrayList<>());
   private final CompletableFuture<Short> closed = new CompletableFuture<>();
 
-  private WsClient(WebSocketClient client, WebSocket socket) {
+  private WsClient(WebSocketClient client, ClientWebSocket socket) {
     this.client = client;
     this.socket = socket;
+    // handlers first: the server may write before connect() returns
     socket.textMessageHandler(text -> {
       JsonObject frame = new JsonObject(text);
       received.add(frame);
@@ -52,7 +54,9 @@ public final class WsClient implements AutoCloseable {
   public static WsClient connect(Vertx vertx, WebSocketClientOptions clientOptions, WebSocketConnectOptions options) {
     WebSocketClient client = vertx.createWebSocketClient(clientOptions);
     try {
-      return new WsClient(client, client.connect(options).await());
+      var ws = new WsClient(client, client.webSocket());
+      ((ClientWebSocket) ws.socket).connect(options).await();
+      return ws;
     } catch (RuntimeException e) {
       client.close();
       throw e;
