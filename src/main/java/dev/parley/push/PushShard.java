@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Writes happen on each connection's own event loop. Close codes: 1012 (server restarting) on shutdown, 1013 (try again later) for a slow consumer or a store
  * that cannot serve the socket, 4408 for a socket silent past the idle timeout: all resumable. 4401 when the
- * access token expired: sign in again, then resume.
+ * access token expired: sign in again, then resume. 1009 for a client frame over the size limit.
  */
 public final class PushShard extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(PushShard.class);
@@ -46,6 +46,7 @@ public final class PushShard extends VerticleBase {
   static final short CLOSE_TRY_AGAIN = 1013;
   static final short CLOSE_IDLE = 4408;
   static final short CLOSE_TOKEN_EXPIRED = 4401;
+  static final short CLOSE_TOO_BIG = 1009;
   /** Live frames held for one socket while it holds or replays; beyond this it is treated as a slow consumer. */
   private static final int MAX_PENDING = 10_000;
   private static final int TYPING_PER_SECOND = 10;
@@ -132,7 +133,13 @@ public final class PushShard extends VerticleBase {
     });
     ws.binaryMessageHandler(data -> onShard(() -> error(socket, "bad_frame", "frames are JSON text")));
     ws.pongHandler(data -> socket.lastSeen = System.currentTimeMillis());
-    ws.exceptionHandler(failure -> log.debug("socket of {} failed: {}", principal.id(), failure.toString()));
+    ws.exceptionHandler(failure -> {
+      if (String.valueOf(failure.getMessage()).contains("max message size")) {
+        onShard(() -> close(socket, CLOSE_TOO_BIG, "frames are limited to " + config.maxFrameBytes() + " bytes", "too_big"));
+      } else {
+        log.debug("socket of {} failed: {}", principal.id(), failure.toString());
+      }
+    });
     ws.closeHandler(v -> onShard(() -> detach(socket, "client")));
     onShard(() -> attach(socket, since));
   }

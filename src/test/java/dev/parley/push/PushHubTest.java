@@ -262,6 +262,20 @@ class PushHubTest {
     }
   }
 
+  @Test
+  void metricsShowSocketsFramesAndResumes() {
+    try (WsClient ws = live(adminToken, "chats")) {
+      assertTrue(app.metric("parley_push_sockets", null) >= 1, "the open socket is counted");
+      app.postSigned(text("14155550601", "Counted", "wamid.metrics-1", TestApp.now(), "counted"));
+      ws.awaitEvent("message.created", WAIT);
+      assertTrue(app.metric("parley_push_frames_out_total", null) >= 3);
+      ws.send(new JsonObject().put("type", "resume").put("since", 1));
+      ws.await(WAIT, f -> "reset".equals(f.getString("type")));
+      assertTrue(app.metric("parley_push_resumes_total", "outcome=\"reset\"") >= 1);
+      assertTrue(app.metric("parley_push_resets_total", null) >= 1);
+    }
+  }
+
   static long maxSeq(List<JsonObject> frames) {
     return frames.stream().filter(f -> "event".equals(f.getString("type")) && f.getLong("seq") != null)
         .mapToLong(f -> f.getLong("seq")).max().orElse(-1);
