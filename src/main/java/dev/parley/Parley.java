@@ -154,10 +154,11 @@ public final class Parley implements AutoCloseable {
         : ServerSecrets.getOrCreate(pool, "jwt").await();
     var tokens = new AccessTokens(vertx, secret, config.auth().tokenTtl());
     var apiKeys = new ApiKeys(pool);
-    var authenticator = new Authenticator(tokens, apiKeys, pool);
+    var users = new UserStore(pool);
+    var authenticator = new Authenticator(tokens, apiKeys, users);
     var pushHub = new PushHub(new PushMetrics(registry));
     var api = new ApiRoutes(authenticator,
-        new AuthRoutes(vertx, new UserStore(pool), tokens, apiKeys, new LoginLimiter(redis, keys, config.auth())),
+        new AuthRoutes(vertx, users, tokens, apiKeys, new LoginLimiter(redis, keys, config.auth())),
         new WebSocketEndpoint(pushHub, authenticator));
     deploy(ParleyConfig.instancesOrCores(config.http().instances()), () -> {
       var verticle = new HttpVerticle(config.http(), health, registry, webhookMetrics, api, config.push().maxFrameBytes());

@@ -3,9 +3,8 @@ package dev.parley.auth;
 import dev.parley.http.ApiException;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.Tuple;
+import dev.parley.store.UserStore;
+import dev.parley.store.UserStore.UserRow;
 
 /**
  * Turns a presented credential (an access token or an API key) into a {@link Principal}. A token's user is
@@ -17,12 +16,12 @@ public final class Authenticator {
 
   private final AccessTokens tokens;
   private final ApiKeys apiKeys;
-  private final Pool pool;
+  private final UserStore users;
 
-  public Authenticator(AccessTokens tokens, ApiKeys apiKeys, Pool pool) {
+  public Authenticator(AccessTokens tokens, ApiKeys apiKeys, UserStore users) {
     this.tokens = tokens;
     this.apiKeys = apiKeys;
-    this.pool = pool;
+    this.users = users;
   }
 
   public Future<Principal> authenticate(String credential) {
@@ -33,17 +32,14 @@ public final class Authenticator {
     if (ApiKeys.looksLikeKey(credential)) {
       return apiKeys.authenticate(credential);
     }
-    return tokens.verify(credential).compose(claimed -> pool
-        .preparedQuery("SELECT organization_id, role, name, active FROM users WHERE id = $1")
-        .execute(Tuple.of(claimed.id()))
-        .compose(rows -> {
-          Row user = rows.size() == 0 ? null : rows.iterator().next();
-          if (user == null || !user.getBoolean("active") || !user.getUUID("organization_id").equals(claimed.organizationId())) {
-            return Future.failedFuture(ApiException.unauthorized("account_inactive", "this account is no longer active"));
-          }
-          return Future.succeededFuture(new Principal(Principal.Kind.USER, claimed.id(), claimed.organizationId(),
-              user.getString("role"), user.getString("name"), claimed.expiresAt()));
-        }));
+    return tokens.verify(credential).compose(claimed -> users.findById(claimed.id()).compose(found -> {
+      if (found.isEmpty() || !found.get().active() || !found.get().organizationId().equals(claimed.organizationId())) {
+        return Future.failedFuture(ApiException.unauthorized("account_inactive", "this account is no longer active"));
+      }
+      UserRow user = found.get();
+      return Future.succeededFuture(new Principal(Principal.Kind.USER, user.id(), user.organizationId(), user.role(),
+          user.name(), claimed.expiresAt()));
+    }));
   }
 
   /** The credential of a REST call: {@code Authorization: Bearer …} or {@code X-Api-Key}. */

@@ -59,6 +59,8 @@ public final class ConfigLoader {
     ENV_OVERRIDES.put("PARLEY_DEMO_VERIFY_TOKEN", "demo.verify_token");
     ENV_OVERRIDES.put("PARLEY_DEMO_ADMIN_EMAIL", "demo.admin_email");
     ENV_OVERRIDES.put("PARLEY_DEMO_ADMIN_PASSWORD", "demo.admin_password");
+    ENV_OVERRIDES.put("PARLEY_DEMO_AGENT_EMAIL", "demo.agent_email");
+    ENV_OVERRIDES.put("PARLEY_DEMO_AGENT_PASSWORD", "demo.agent_password");
   }
 
   private final List<String> problems = new ArrayList<>();
@@ -165,9 +167,14 @@ public final class ConfigLoader {
         string(root, "demo.app_secret", false),
         string(root, "demo.verify_token", false),
         string(root, "demo.admin_email", false),
-        string(root, "demo.admin_password", false));
-    if (demo.adminPassword() != null && demo.adminPassword().length() < 8) {
-      problems.add("demo.admin_password (PARLEY_DEMO_ADMIN_PASSWORD) must have at least 8 characters");
+        string(root, "demo.admin_password", false),
+        string(root, "demo.agent_email", false),
+        string(root, "demo.agent_password", false));
+    for (String password : List.of("demo.admin_password", "demo.agent_password")) {
+      Object value = get(root, password);
+      if (value != null && value.toString().length() < 8) {
+        problems.add(describe(password) + " must have at least 8 characters");
+      }
     }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);

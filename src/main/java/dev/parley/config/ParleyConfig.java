@@ -82,7 +82,7 @@ public record ParleyConfig(
   public record Push(int instances, int logMaxEvents, Duration logMaxAge, Duration resumeGrace,
       Duration pingInterval, Duration idleTimeout, int maxQueuedBytes, int maxFrameBytes) {}
 
-  /** The demo organization, admin and WhatsApp channel created on first start when enabled. */
+  /** The demo organization, admin, agent and WhatsApp channel created on first start when enabled. */
   public record Demo(
       boolean enabled,
       String organizationName,
@@ -92,7 +92,9 @@ public record ParleyConfig(
       String appSecret,
       String verifyToken,
       String adminEmail,
-      String adminPassword) {}
+      String adminPassword,
+      String agentEmail,
+      String agentPassword) {}
 
   /** Number of verticle instances to deploy for a configured count (0 = one per core). */
   public static int instancesOrCores(int configured) {

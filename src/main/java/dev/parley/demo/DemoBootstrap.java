@@ -11,12 +11,13 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
+import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * On the first start (no organization yet) creates a demo organization, an admin user and a WhatsApp channel
+ * On the first start (no organization yet) creates a demo organization, an admin, an agent and a WhatsApp channel
  * from {@link ParleyConfig.Demo}, so a newcomer can post a webhook and watch it land. Later starts leave the
  * database alone.
  */
@@ -32,11 +33,12 @@ public final class DemoBootstrap {
     return pool.query(ANY_ORGANIZATION).execute().compose(existing -> existing.rowCount() > 0
         ? Future.succeededFuture(false)
         // the slow hash runs only when the demo is created, and off the event loop
-        : vertx.executeBlocking(() -> PasswordHasher.hash(demo.adminPassword()))
-            .compose(hash -> create(pool, channels, demo, hash)));
+        : vertx.executeBlocking(() -> List.of(PasswordHasher.hash(demo.adminPassword()), PasswordHasher.hash(demo.agentPassword())))
+            .compose(hashes -> create(pool, channels, demo, hashes.get(0), hashes.get(1))));
   }
 
-  private static Future<Boolean> create(Pool pool, ChannelStore channels, ParleyConfig.Demo demo, String passwordHash) {
+  private static Future<Boolean> create(
+      Pool pool, ChannelStore channels, ParleyConfig.Demo demo, String adminHash, String agentHash) {
     // checked again inside the transaction: another node may have created it meanwhile
     return pool.withTransaction(tx -> tx.query(ANY_ORGANIZATION).execute().compose(rows -> {
       if (rows.rowCount() > 0) {
@@ -51,10 +53,14 @@ public final class DemoBootstrap {
           .execute(Tuple.of(organization, demo.organizationName()))
           .compose(v -> tx.preparedQuery(
                   "INSERT INTO users (id, organization_id, email, name, role, password_hash) VALUES ($1, $2, $3, $4, 'admin', $5)")
-              .execute(Tuple.of(UUID.randomUUID(), organization, demo.adminEmail(), "Demo Admin", passwordHash)))
+              .execute(Tuple.of(UUID.randomUUID(), organization, demo.adminEmail(), "Demo Admin", adminHash)))
+          .compose(v -> tx.preparedQuery(
+                  "INSERT INTO users (id, organization_id, email, name, role, password_hash) VALUES ($1, $2, $3, $4, 'agent', $5)")
+              .execute(Tuple.of(UUID.randomUUID(), organization, demo.agentEmail(), "Demo Agent", agentHash)))
           .compose(v -> channels.create(tx, channel, demo.displayPhoneNumber()))
           .map(v -> {
-            log.info("created the demo organization, admin {} and WhatsApp channel {}", demo.adminEmail(), demo.channelId());
+            log.info("created the demo organization, admin {}, agent {} and WhatsApp channel {}",
+                demo.adminEmail(), demo.agentEmail(), demo.channelId());
             return true;
           });
     }));

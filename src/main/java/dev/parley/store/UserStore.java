@@ -48,4 +48,11 @@ public final class UserStore {
         .execute(Tuple.of(id, organizationId))
         .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(UserRow.from(rows.iterator().next())));
   }
+
+  /** A user by id, in any organization (the caller compares organizations). */
+  public Future<Optional<UserRow>> findById(UUID id) {
+    return pool.preparedQuery("SELECT " + COLUMNS + " FROM users WHERE id = $1")
+        .execute(Tuple.of(id))
+        .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(UserRow.from(rows.iterator().next())));
+  }
 }

@@ -66,6 +66,13 @@ class AuthTest {
   }
 
   @Test
+  void theDemoAgentCanSignIn() {
+    var response = login("agent@parley.local", "parley-demo-agent");
+    assertEquals(200, response.statusCode(), response.bodyAsString());
+    assertEquals("agent", response.bodyAsJsonObject().getJsonObject("user").getString("role"));
+  }
+
+  @Test
   void wrongCredentialsGiveTheSame401WithoutAHint() {
     var wrongPassword = login("nobody-wrong-password@parley.local", "whatever-it-is");
     app.createUser(app.organizationId(), "real@parley.local", "Real", "agent", "the-real-password");
