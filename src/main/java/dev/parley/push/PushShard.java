@@ -223,6 +223,9 @@ public final class PushShard extends VerticleBase {
    * slow one first reads what is queued) is cut off by the server's WebSocket closing timeout.
    */
   private Future<Void> close(PushSocket socket, short code, String reason, String metric) {
+    if (socket.state == State.CLOSED) {
+      return Future.succeededFuture();
+    }
     log.debug("closing socket {} of {} with {} ({})", socket.ws.remoteAddress(), socket.principal.id(), code, reason);
     detach(socket, metric);
     return socket.ws.close(code, reason).otherwiseEmpty();
