@@ -7,6 +7,7 @@ import dev.parley.auth.Authenticator;
 import dev.parley.auth.LoginLimiter;
 import dev.parley.auth.ServerSecrets;
 import dev.parley.bus.LocalCodec;
+import dev.parley.channel.ChannelRoutes;
 import dev.parley.bus.OrgEvent;
 import dev.parley.config.ConfigLoader;
 import dev.parley.config.ParleyConfig;
@@ -39,6 +40,7 @@ import dev.parley.store.ConversationCache;
 import dev.parley.store.Database;
 import dev.parley.store.RedisKeys;
 import dev.parley.store.UserStore;
+import dev.parley.user.UserRoutes;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -159,7 +161,8 @@ public final class Parley implements AutoCloseable {
     var pushHub = new PushHub(new PushMetrics(registry));
     var api = new ApiRoutes(authenticator,
         new AuthRoutes(vertx, users, tokens, apiKeys, new LoginLimiter(redis, keys, config.auth())),
-        new WebSocketEndpoint(pushHub, authenticator));
+        new WebSocketEndpoint(pushHub, authenticator),
+        List.of(new UserRoutes(vertx, users), new ChannelRoutes(channels, providers)));
     deploy(ParleyConfig.instancesOrCores(config.http().instances()), () -> {
       var verticle = new HttpVerticle(config.http(), health, registry, webhookMetrics, api, config.push().maxFrameBytes());
       httpVerticles.add(verticle);

@@ -2,6 +2,7 @@ package dev.parley.auth;
 
 import dev.parley.http.Api;
 import dev.parley.http.ApiException;
+import dev.parley.http.Routes;
 import dev.parley.store.UserStore;
 import dev.parley.store.UserStore.UserRow;
 import io.vertx.core.Future;
@@ -16,7 +17,7 @@ import java.util.Optional;
  * Sign-in and API keys under {@code /api/v1}: {@code POST /auth/login} (public), {@code GET /auth/me}, and
  * {@code POST|GET /api_keys}, {@code DELETE /api_keys/:id} (admins).
  */
-public final class AuthRoutes {
+public final class AuthRoutes implements Routes {
   private static final String WRONG = "the e-mail address or the password is incorrect";
 
   private final Vertx vertx;
@@ -38,6 +39,7 @@ public final class AuthRoutes {
     api.post("/auth/login").handler(this::login);
   }
 
+  @Override
   public void mount(Router api) {
     api.get("/auth/me").handler(ctx -> Api.json(ctx, 200, Api.principal(ctx).toJson()));
     api.post("/api_keys").handler(this::createKey);

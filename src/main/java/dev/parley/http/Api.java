@@ -70,6 +70,18 @@ public final class Api {
     return text;
   }
 
+  /** An optional {@code true}/{@code false} query parameter; 400 for anything else. */
+  public static Boolean booleanParam(RoutingContext ctx, String name) {
+    String value = ctx.request().getParam(name);
+    if (value == null) {
+      return null;
+    }
+    if (value.equals("true") || value.equals("false")) {
+      return Boolean.valueOf(value);
+    }
+    throw ApiException.invalid(name + " must be true or false");
+  }
+
   public static UUID uuidParam(RoutingContext ctx, String name, String what) {
     try {
       return UUID.fromString(ctx.pathParam(name));

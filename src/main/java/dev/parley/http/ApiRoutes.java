@@ -4,6 +4,7 @@ import dev.parley.auth.AuthRoutes;
 import dev.parley.auth.Authenticator;
 import dev.parley.push.WebSocketEndpoint;
 import io.vertx.core.Vertx;
+import java.util.List;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 
@@ -17,11 +18,13 @@ public final class ApiRoutes {
   private final Authenticator authenticator;
   private final AuthRoutes auth;
   private final WebSocketEndpoint webSocket;
+  private final List<Routes> routes;
 
-  public ApiRoutes(Authenticator authenticator, AuthRoutes auth, WebSocketEndpoint webSocket) {
+  public ApiRoutes(Authenticator authenticator, AuthRoutes auth, WebSocketEndpoint webSocket, List<Routes> routes) {
     this.authenticator = authenticator;
     this.auth = auth;
     this.webSocket = webSocket;
+    this.routes = routes;
   }
 
   public void mount(Vertx vertx, Router root) {
@@ -30,6 +33,7 @@ public final class ApiRoutes {
     auth.mountPublic(api);
     api.route().handler(Api.authenticate(authenticator));
     auth.mount(api);
+    routes.forEach(group -> group.mount(api));
     api.route().handler(ctx -> ctx.fail(ApiException.notFound("endpoint " + ctx.request().method() + " " + ctx.request().path())));
     api.route().failureHandler(Api::failure);
     root.route("/api/v1/*").subRouter(api);

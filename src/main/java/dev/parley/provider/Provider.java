@@ -4,6 +4,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One messaging provider's webhook side. How to add a provider: implement this in a package under
@@ -35,4 +36,10 @@ public interface Provider {
 
   /** The customer service window this provider imposes on free-form replies. */
   ServiceWindow window();
+
+  /** Credentials a channel of this provider must have (checked when a channel is created or updated). */
+  Set<String> requiredCredentials();
+
+  /** Every credential a channel of this provider may hold; anything else is refused. */
+  Set<String> knownCredentials();
 }

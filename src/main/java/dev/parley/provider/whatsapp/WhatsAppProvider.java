@@ -10,6 +10,7 @@ import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 
 /**
@@ -52,5 +53,17 @@ public final class WhatsAppProvider implements Provider {
   @Override
   public ServiceWindow window() {
     return ServiceWindow.CUSTOMER_SERVICE;
+  }
+
+  /** The app secret signs webhooks; the verify token answers Meta's subscription handshake. */
+  @Override
+  public Set<String> requiredCredentials() {
+    return Set.of(ChannelSecrets.APP_SECRET, ChannelSecrets.VERIFY_TOKEN);
+  }
+
+  /** Plus the access token that sending (Graph API) needs. */
+  @Override
+  public Set<String> knownCredentials() {
+    return Set.of(ChannelSecrets.APP_SECRET, ChannelSecrets.VERIFY_TOKEN, ChannelSecrets.ACCESS_TOKEN);
   }
 }
