@@ -74,6 +74,7 @@ public final class Parley implements AutoCloseable {
   private final Deque<String> deployments = new ArrayDeque<>();
   private final List<HttpVerticle> httpVerticles = new CopyOnWriteArrayList<>();
   private Vertx vertx;
+  private ApiRoutes api;
   private Pool pool;
   private Redis redis;
   private String pgUrl;
@@ -159,7 +160,7 @@ public final class Parley implements AutoCloseable {
     var users = new UserStore(pool);
     var authenticator = new Authenticator(tokens, apiKeys, users);
     var pushHub = new PushHub(new PushMetrics(registry));
-    var api = new ApiRoutes(authenticator,
+    api = new ApiRoutes(authenticator,
         new AuthRoutes(vertx, users, tokens, apiKeys, new LoginLimiter(redis, keys, config.auth())),
         new WebSocketEndpoint(pushHub, authenticator),
         List.of(new UserRoutes(vertx, users), new ChannelRoutes(channels, providers)));
@@ -184,6 +185,11 @@ public final class Parley implements AutoCloseable {
   /** The HTTP port actually bound. */
   public int httpPort() {
     return httpVerticles.get(0).port();
+  }
+
+  /** Every REST and WebSocket operation mounted (see {@link ApiRoutes#operations()}). */
+  public List<String> apiOperations() {
+    return api.operations();
   }
 
   public Vertx vertx() {

@@ -4,7 +4,9 @@ import dev.parley.auth.AuthRoutes;
 import dev.parley.auth.Authenticator;
 import dev.parley.push.WebSocketEndpoint;
 import io.vertx.core.Vertx;
+import java.util.ArrayList;
 import java.util.List;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 
@@ -19,6 +21,7 @@ public final class ApiRoutes {
   private final AuthRoutes auth;
   private final WebSocketEndpoint webSocket;
   private final List<Routes> routes;
+  private volatile List<String> operations = List.of();
 
   public ApiRoutes(Authenticator authenticator, AuthRoutes auth, WebSocketEndpoint webSocket, List<Routes> routes) {
     this.authenticator = authenticator;
@@ -38,5 +41,25 @@ public final class ApiRoutes {
     api.route().failureHandler(Api::failure);
     root.route("/api/v1/*").subRouter(api);
     root.get("/ws").handler(webSocket).failureHandler(Api::failure);
+    operations = operationsOf(api);
+  }
+
+  /** Every operation mounted, as {@code "GET /api/v1/users/{id}"} (what {@code /openapi.json} must describe). */
+  public List<String> operations() {
+    return operations;
+  }
+
+  private static List<String> operationsOf(Router api) {
+    List<String> found = new ArrayList<>();
+    for (Route route : api.getRoutes()) {
+      // a route with path parameters keeps its declared path as its name
+      String declared = route.getPath() != null ? route.getPath() : route.getName();
+      if (declared != null && declared.startsWith("/") && !route.methods().isEmpty()) {
+        String path = "/api/v1" + declared.replaceAll(":([a-z_]+)", "{$1}");
+        route.methods().forEach(method -> found.add(method.name() + " " + path));
+      }
+    }
+    found.add("GET /ws");
+    return List.copyOf(found);
   }
 }

@@ -29,6 +29,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class HttpVerticle extends VerticleBase {
   private static final String START = "parley.start";
+  /** The OpenAPI document of the whole HTTP surface, kept in step with the routes by a test. */
+  private static final String OPENAPI = resource("/openapi.json");
 
   private final ParleyConfig.Http config;
   private final HealthRoutes health;
@@ -62,6 +64,9 @@ public final class HttpVerticle extends VerticleBase {
     router.route("/webhooks/*").failureHandler(this::webhookFailure);
     api.mount(vertx, router);
     health.mount(router);
+    router.get("/openapi.json").handler(ctx -> ctx.response()
+        .putHeader("content-type", "application/json")
+        .end(OPENAPI));
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
 
     server = vertx.createHttpServer(new HttpServerOptions()
@@ -128,6 +133,14 @@ public final class HttpVerticle extends VerticleBase {
       ErrorResponse.send(ctx.response(), 400, "malformed_payload", "the request could not be read");
     } else {
       ErrorResponse.send(ctx.response(), 500, "internal_error", "unexpected error");
+    }
+  }
+
+  private static String resource(String name) {
+    try (var in = HttpVerticle.class.getResourceAsStream(name)) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.IOException | NullPointerException e) {
+      throw new IllegalStateException(name + " missing from the classpath", e);
     }
   }
 }
