@@ -1,7 +1,9 @@
 package dev.parley.auth;
 
 import dev.parley.http.ApiException;
+import dev.parley.store.Timestamps;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -35,9 +37,9 @@ public final class ApiKeys {
           .put("name", name)
           .put("key_prefix", keyPrefix)
           .put("created_by", createdBy == null ? null : createdBy.toString())
-          .put("created_at", createdAt.toInstant().toString())
-          .put("last_used_at", lastUsedAt == null ? null : lastUsedAt.toInstant().toString())
-          .put("revoked_at", revokedAt == null ? null : revokedAt.toInstant().toString());
+          .put("created_at", Timestamps.iso(createdAt))
+          .put("last_used_at", Timestamps.iso(lastUsedAt))
+          .put("revoked_at", Timestamps.iso(revokedAt));
     }
 
     static ApiKey from(Row row) {
@@ -69,7 +71,7 @@ public final class ApiKeys {
     return pool.preparedQuery("INSERT INTO api_keys (id, organization_id, name, key_prefix, key_hash, created_by) "
             + "VALUES ($1, $2, $3, $4, $5, $6) RETURNING " + COLUMNS)
         .execute(Tuple.of(UUID.randomUUID(), organizationId, name, secret.substring(0, 10),
-            io.vertx.core.buffer.Buffer.buffer(digest(secret)), createdBy))
+            Buffer.buffer(digest(secret)), createdBy))
         .map(rows -> new Created(ApiKey.from(rows.iterator().next()), secret));
   }
 
@@ -97,7 +99,7 @@ public final class ApiKeys {
     byte[] hash = digest(secret);
     return pool.preparedQuery("SELECT id, organization_id, name, last_used_at < now() - interval '1 minute' "
             + "OR last_used_at IS NULL AS stale FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
-        .execute(Tuple.of(io.vertx.core.buffer.Buffer.buffer(hash)))
+        .execute(Tuple.of(Buffer.buffer(hash)))
         .compose(rows -> {
           if (rows.size() == 0) {
             return Future.failedFuture(ApiException.unauthorized("invalid_api_key", "the API key is unknown or revoked"));

@@ -93,20 +93,25 @@ public final class ChannelRoutes implements Routes {
     if (body.containsKey("status") && !(status instanceof String s && STATUSES.contains(s))) {
       throw ApiException.invalid("status must be active or inactive");
     }
-    Api.answer(ctx, 200, channels.view(admin.organizationId(), id).compose(found -> {
-      ChannelView existing = found.orElseThrow(() -> ApiException.notFound("channel"));
-      JsonObject credentials = null;
-      if (body.containsKey("credentials")) {
-        Provider provider = providers.get(existing.provider());
-        credentials = credentials(provider, body.getValue("credentials"));
-        for (String required : provider.requiredCredentials()) {
-          if (credentials.containsKey(required) && credentials.getValue(required) == null) {
-            throw new ApiException(400, "missing_credentials", "credentials." + required + " cannot be removed");
-          }
-        }
+    // the provider (and so which credentials are allowed) is read only when credentials change
+    Future<JsonObject> credentials = body.containsKey("credentials")
+        ? channels.view(admin.organizationId(), id).map(found -> checkedChange(
+            providers.get(found.orElseThrow(() -> ApiException.notFound("channel")).provider()), body.getValue("credentials")))
+        : Future.succeededFuture();
+    Api.answer(ctx, 200, credentials
+        .compose(change -> channels.update(admin.organizationId(), id, name, displayAddress, (String) status, change))
+        .map(updated -> updated.orElseThrow(() -> ApiException.notFound("channel")).toJson()));
+  }
+
+  /** A credentials change: known names only, and the required ones may be replaced but not removed. */
+  private static JsonObject checkedChange(Provider provider, Object value) {
+    JsonObject change = credentials(provider, value);
+    for (String required : provider.requiredCredentials()) {
+      if (change.containsKey(required) && change.getValue(required) == null) {
+        throw new ApiException(400, "missing_credentials", "credentials." + required + " cannot be removed");
       }
-      return channels.update(admin.organizationId(), id, name, displayAddress, (String) status, credentials);
-    }).map(updated -> updated.orElseThrow(() -> ApiException.notFound("channel")).toJson()));
+    }
+    return change;
   }
 
   /** The credentials object: only names the provider knows, each a non-empty string (or null to remove it). */

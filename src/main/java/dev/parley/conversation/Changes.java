@@ -11,7 +11,8 @@ import java.util.UUID;
 
 /**
  * What one transaction changed: the events to publish, the notifications they cause and the conversation rows
- * to copy to Redis, all only after it commits. Discarded with the transaction when it rolls back. Confined to one event loop.
+ * to copy to Redis, all only after it commits. Discarded with the transaction when it rolls back. Confined to
+ * one event loop.
  */
 final class Changes {
   final List<OrgEvent> events = new ArrayList<>();

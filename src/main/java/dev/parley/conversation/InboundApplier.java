@@ -40,7 +40,7 @@ final class InboundApplier {
   private static final Logger log = LoggerFactory.getLogger(InboundApplier.class);
   private static final int MAX_ATTEMPTS = 3;
   /** The inbox screen whose users are notified of every new customer message. */
-  static final String CHATS_VIEW = "chats";
+  private static final String CHATS_VIEW = "chats";
 
   private final Pool pool;
   private final ProviderRegistry providers;
@@ -127,8 +127,9 @@ final class InboundApplier {
                       message.timestamp()))
                   .compose(conversation -> conversationChanged(tx, conversation, contact, stored, opened.created(), changes)
                       .map(v -> {
-                        changes.event(OrgEvent.MESSAGE_CREATED, org, stored.toJson(new JsonObject()));
-                        changes.notifications.add(notification(conversation, contact, stored));
+                        JsonObject json = stored.toJson(new JsonObject()); // both only ever encode it
+                        changes.event(OrgEvent.MESSAGE_CREATED, org, json);
+                        changes.notifications.add(notification(conversation, contact, json));
                         changes.applied++;
                         return null;
                       }));
@@ -300,14 +301,14 @@ final class InboundApplier {
    * A new customer message: for everyone in the chats view, and for the conversation's owner wherever they are.
    * Self-contained, so an inbox can show it (and play a sound) without fetching anything.
    */
-  private static JsonObject notification(ConversationRow conversation, ContactRef contact, MessageRow message) {
+  private static JsonObject notification(ConversationRow conversation, ContactRef contact, JsonObject message) {
     var data = new JsonObject()
         .put("kind", "new_message")
         .put("conversation_id", conversation.id().toString())
         .put("assignee_id", conversation.assigneeId() == null ? null : conversation.assigneeId().toString())
         .put("unread_count", conversation.unreadCount())
         .put("contact", contact.toJson())
-        .put("message", message.toJson(new JsonObject()));
+        .put("message", message);
     return PushMessage.toViewOrUser(conversation.organizationId(), OrgEvent.NOTIFICATION, data, CHATS_VIEW,
         conversation.assigneeId());
   }

@@ -7,6 +7,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * Cursor pagination: {@code ?limit=} (1..200, default 50) and an opaque {@code ?cursor=} taken from the previous
@@ -44,7 +45,7 @@ public record Page(int limit, JsonArray after) {
   }
 
   /** Part {@code index} of the cursor's key, parsed; null on the first page; 400 for a cursor that does not parse. */
-  public <T> T key(int index, java.util.function.Function<String, T> parse) {
+  public <T> T key(int index, Function<String, T> parse) {
     if (after == null) {
       return null;
     }
@@ -65,8 +66,8 @@ public record Page(int limit, JsonArray after) {
    * The answer for {@code rows} fetched with {@code limit + 1}: at most {@code limit} of them, and the cursor of
    * the last one when there are more.
    */
-  public <T> JsonObject answer(List<T> rows, java.util.function.Function<T, JsonObject> json,
-      java.util.function.Function<T, String> cursorOf) {
+  public <T> JsonObject answer(List<T> rows, Function<T, JsonObject> json,
+      Function<T, String> cursorOf) {
     List<T> shown = rows.size() > limit ? rows.subList(0, limit) : rows;
     return new JsonObject()
         .put("data", new JsonArray(shown.stream().map(json).toList()))

@@ -34,16 +34,13 @@ public final class PushHub {
 
   /** The shard for a socket accepted on the current thread; null when none runs (stopping). */
   PushShard pick() {
-    List<PushShard> current = List.copyOf(shards);
-    if (current.isEmpty()) {
-      return null;
-    }
+    PushShard[] current = shards.toArray(PushShard[]::new); // one snapshot; shards leave while stopping
     for (PushShard shard : current) {
       if (shard.runsOnCurrentThread()) {
         return shard;
       }
     }
-    return current.get(Math.floorMod(next.getAndIncrement(), current.size()));
+    return current.length == 0 ? null : current[Math.floorMod(next.getAndIncrement(), current.length)];
   }
 
   public PushMetrics metrics() {

@@ -36,9 +36,10 @@ import org.slf4j.LoggerFactory;
  * gets every event of its organization, once, in order, and a client that reconnects gets exactly what it
  * missed ({@code resume}) or a {@code reset} when the log no longer reaches back that far.
  *
- * <p>Writes happen on each connection's own event loop. Close codes: 1012 (server restarting) on shutdown, 1013 (try again later) for a slow consumer or a store
- * that cannot serve the socket, 4408 for a socket silent past the idle timeout: all resumable. 4401 when the
- * access token expired: sign in again, then resume. 1009 for a client frame over the size limit.
+ * <p>Writes happen on each connection's own event loop. Close codes: 1012 (server restarting) on shutdown,
+ * 1013 (try again later) for a slow consumer or a store that cannot serve the socket, 4408 for a socket silent
+ * past the idle timeout: all resumable. 4401 when the access token expired: sign in again, then resume. 1009 for
+ * a client frame over the size limit.
  */
 public final class PushShard extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(PushShard.class);

@@ -69,16 +69,12 @@ public final class ChannelStore {
           .put("credentials_set", new JsonArray(credentialNames.stream().sorted().toList()))
           .put("webhook_path", "/webhooks/" + provider + "/" + id)
           .put("health", new JsonObject()
-              .put("last_inbound_at", text(lastInboundAt))
-              .put("last_send_at", text(lastSendAt))
+              .put("last_inbound_at", Timestamps.iso(lastInboundAt))
+              .put("last_send_at", Timestamps.iso(lastSendAt))
               .put("last_error", lastError)
-              .put("last_error_at", text(lastErrorAt)))
-          .put("created_at", text(createdAt))
-          .put("updated_at", text(updatedAt));
-    }
-
-    private static String text(OffsetDateTime time) {
-      return time == null ? null : time.toInstant().toString();
+              .put("last_error_at", Timestamps.iso(lastErrorAt)))
+          .put("created_at", Timestamps.iso(createdAt))
+          .put("updated_at", Timestamps.iso(updatedAt));
     }
 
     static ChannelView from(Row row) {

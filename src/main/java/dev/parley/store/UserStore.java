@@ -42,7 +42,7 @@ public final class UserStore {
           .put("name", name)
           .put("role", role)
           .put("active", active)
-          .put("created_at", createdAt == null ? null : createdAt.toInstant().toString());
+          .put("created_at", Timestamps.iso(createdAt));
     }
 
     static UserRow from(Row row) {
