@@ -12,6 +12,7 @@ import dev.parley.bus.OrgEvent;
 import dev.parley.config.ConfigLoader;
 import dev.parley.config.ParleyConfig;
 import dev.parley.conversation.ApplyResult;
+import dev.parley.conversation.Committer;
 import dev.parley.conversation.ConversationStateVerticle;
 import dev.parley.conversation.InboundBatch;
 import dev.parley.conversation.StateRebuilder;
@@ -146,8 +147,9 @@ public final class Parley implements AutoCloseable {
     var eventLog = new EventLog(redis, keys, config.push());
     var publisher = new EventPublisher(vertx, eventLog);
     deploy(1, () -> new WindowTimerVerticle(pool, cache, rebuilder, conversation, registry, publisher));
+    var committer = new Committer(pool, cache, publisher, rebuilder);
     deploy(ParleyConfig.instancesOrCores(conversation.instances()), () -> new ConversationStateVerticle(
-        pool, cache, rebuilder, providers, conversation.serviceWindow(), registry, publisher));
+        pool, committer, rebuilder, providers, conversation.serviceWindow(), registry));
     deploy(ParleyConfig.instancesOrCores(config.ingest().instances()),
         () -> new IngestVerticle(providers, channels, config.ingest().applyTimeout()));
     var health = new HealthRoutes(pool, redis);

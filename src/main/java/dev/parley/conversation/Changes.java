@@ -11,10 +11,10 @@ import java.util.UUID;
 
 /**
  * What one transaction changed: the events to publish, the notifications they cause and the conversation rows
- * to copy to Redis, all only after it commits. Discarded with the transaction when it rolls back. Confined to
- * one event loop.
+ * to copy to Redis, all only after it commits ({@link Committer}). Discarded with the transaction when it rolls
+ * back. Confined to one event loop.
  */
-final class Changes {
+public final class Changes {
   final List<OrgEvent> events = new ArrayList<>();
   final Map<UUID, ConversationRow> conversations = new LinkedHashMap<>();
   /** Targeted, unnumbered push messages (see {@code push.PushMessage}), sent after the events. */
@@ -24,12 +24,12 @@ final class Changes {
   int pending;
   int skipped;
 
-  void event(String type, UUID organizationId, JsonObject data) {
+  public void event(String type, UUID organizationId, JsonObject data) {
     events.add(new OrgEvent(type, organizationId, data));
   }
 
   /** Keeps the newest version of each conversation the transaction touched. */
-  void conversation(ConversationRow row) {
+  public void conversation(ConversationRow row) {
     conversations.merge(row.id(), row, (a, b) -> a.version() >= b.version() ? a : b);
   }
 

@@ -49,6 +49,7 @@ final class InboundApplier {
   private final ConversationStore conversations = new ConversationStore();
   private final MessageStore messages = new MessageStore();
   private final MessageStatuses statuses = new MessageStatuses(messages);
+  private final Timeline timeline = new Timeline();
 
   InboundApplier(Pool pool, ProviderRegistry providers, Duration serviceWindow) {
     this.pool = pool;
@@ -108,7 +109,7 @@ final class InboundApplier {
         return Future.succeededFuture();
       }
       return contact(tx, channel, message.sender(), changes).compose(contact ->
-          conversations.openFor(tx, org, channel.id(), contact.id()).compose(opened -> {
+          conversations.openFor(tx, org, channel.id(), contact.id(), message.timestamp()).compose(opened -> {
             Future<Void> reopened = opened.reopened()
                 ? systemMessage(tx, channel, opened.id(), contact, message.timestamp().minusMillis(1),
                     "Conversation reopened by a new message from the customer",
@@ -125,7 +126,7 @@ final class InboundApplier {
               MessageRow stored = inserted.get();
               return conversations.recordInbound(tx, opened.id(), stored.id(), message.timestamp(), windowEnd(channel,
                       message.timestamp()))
-                  .compose(conversation -> conversationChanged(tx, conversation, contact, stored, opened.created(), changes)
+                  .compose(conversation -> timeline.changed(tx, conversation, contact.toJson(), stored, opened.created(), changes)
                       .map(v -> {
                         JsonObject json = stored.toJson(new JsonObject()); // both only ever encode it
                         changes.event(OrgEvent.MESSAGE_CREATED, org, json);
@@ -219,7 +220,7 @@ final class InboundApplier {
           changes.skipped++;
           return Future.succeededFuture();
         }
-        return conversations.openFor(tx, channel.organizationId(), channel.id(), contact.get().id())
+        return conversations.openFor(tx, channel.organizationId(), channel.id(), contact.get().id(), change.timestamp())
             .compose(opened -> updateIdentity(tx, channel, contact.get(), change, changes).compose(updated ->
                 systemMessage(tx, channel, opened.id(), updated, change.timestamp(),
                     describe(change, contact.get(), updated),
@@ -266,35 +267,10 @@ final class InboundApplier {
     return ChannelStore.recordError(tx, channel.id(), text.strip(), Instant.now());
   }
 
-  /** Stores a system message (never sent to the customer) and makes it the conversation's latest activity. */
   private Future<Void> systemMessage(SqlClient tx, Channel channel, UUID conversationId, ContactRef contact,
       Instant at, String body, JsonObject content, String providerMessageId, Changes changes) {
-    var row = new NewMessage(UUID.randomUUID(), channel.organizationId(), conversationId, channel.id(), "system",
-        "system", body, content, providerMessageId, null, "system", null, "received", at, null, null);
-    return messages.insert(tx, row).compose(inserted -> {
-      if (inserted.isEmpty()) {
-        return Future.succeededFuture();
-      }
-      changes.event(OrgEvent.MESSAGE_CREATED, channel.organizationId(), inserted.get().toJson(new JsonObject()));
-      return conversations.recordSystem(tx, conversationId, inserted.get().id(), at)
-          .compose(conversation -> conversationChanged(tx, conversation, contact, inserted.get(), false, changes));
-    });
-  }
-
-  /** {@code stored} is the message just written: the conversation's last one unless an older one arrived late. */
-  private Future<Void> conversationChanged(SqlClient tx, ConversationRow conversation, ContactRef contact,
-      MessageRow stored, boolean created, Changes changes) {
-    changes.conversation(conversation);
-    Future<Optional<MessageRow>> last = conversation.lastMessageId() == null
-        ? Future.succeededFuture(Optional.empty())
-        : conversation.lastMessageId().equals(stored.id())
-            ? Future.succeededFuture(Optional.of(stored))
-            : messages.findById(tx, conversation.lastMessageId());
-    return last.map(message -> {
-      changes.event(created ? OrgEvent.CONVERSATION_CREATED : OrgEvent.CONVERSATION_UPDATED,
-          conversation.organizationId(), conversation.toJson(contact.toJson(), message.map(MessageRow::preview).orElse(null)));
-      return null;
-    });
+    return timeline.systemMessage(tx, channel.organizationId(), channel.id(), conversationId, contact.toJson(), at, body,
+        content, providerMessageId, changes).mapEmpty();
   }
 
   /**

@@ -36,6 +36,8 @@ public final class ContactStore {
       DO UPDATE SET name = COALESCE(contacts.name, EXCLUDED.name)
       RETURNING id, name, mobile_number, address ->> 'country' AS country, (xmax = 0) AS inserted
       """;
+  private static final String SUMMARY =
+      "SELECT id, name, mobile_number, address ->> 'country' AS country FROM contacts WHERE id = $1";
   private static final String REPOINT_IDENTITY = "UPDATE contact_identities SET contact_id = $2 WHERE id = $1";
   private static final String UPDATE_IDENTITY_PROFILE = """
       UPDATE contact_identities SET profile_name = COALESCE($2, profile_name), user_id = COALESCE($3, user_id),
@@ -115,6 +117,15 @@ public final class ContactStore {
                       : tx.preparedQuery(REPOINT_IDENTITY).execute(Tuple.of(identityId, actual)).map(ref);
                 });
           });
+    });
+  }
+
+  /** The short form of a contact embedded in conversation rows and events (see {@link ContactRef#toJson}). */
+  public Future<JsonObject> summary(SqlClient client, UUID contactId) {
+    return client.preparedQuery(SUMMARY).execute(Tuple.of(contactId)).map(rows -> {
+      Row row = rows.iterator().next();
+      return new ContactRef(row.getUUID("id"), null, row.getString("name"), row.getString("mobile_number"),
+          row.getString("country"), false, false).toJson();
     });
   }
 

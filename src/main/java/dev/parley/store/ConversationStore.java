@@ -3,6 +3,7 @@ package dev.parley.store;
 import static dev.parley.store.ChannelStore.utc;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -19,15 +20,16 @@ import java.util.UUID;
 public final class ConversationStore {
   static final String COLUMNS = """
       id, organization_id, channel_id, contact_id, status, assignee_id, bot_state, unread_count, last_message_id,
-      last_message_at, window_expires_at, window_closing_fired, window_closed_fired, version, created_at, updated_at""";
+      last_message_at, window_expires_at, window_closing_fired, window_closed_fired, labels, bot_name, bot_updated_at,
+      version, created_at, updated_at""";
   // the open (else the most recent) conversation with this contact on this channel, locked until commit
   private static final String LOCK_LATEST = """
       SELECT id, status FROM conversations WHERE channel_id = $1 AND contact_id = $2
       ORDER BY status = 'open' DESC, created_at DESC LIMIT 1 FOR UPDATE
       """;
   private static final String INSERT_OPEN = """
-      INSERT INTO conversations (id, organization_id, channel_id, contact_id, status)
-      VALUES ($1, $2, $3, $4, 'open')
+      INSERT INTO conversations (id, organization_id, channel_id, contact_id, status, last_message_at)
+      VALUES ($1, $2, $3, $4, 'open', $5)
       ON CONFLICT (channel_id, contact_id) WHERE status = 'open' DO NOTHING
       RETURNING id
       """;
@@ -74,17 +76,17 @@ public final class ConversationStore {
    * The conversation a new inbound message belongs to: the latest one with this contact on this channel (locked,
    * reopened if closed), or a new open one. Race-free through the one-open-conversation unique index.
    */
-  public Future<Opened> openFor(SqlClient tx, UUID organizationId, UUID channelId, UUID contactId) {
+  public Future<Opened> openFor(SqlClient tx, UUID organizationId, UUID channelId, UUID contactId, Instant at) {
     return tx.preparedQuery(LOCK_LATEST).execute(Tuple.of(channelId, contactId)).compose(rows -> {
       if (rows.rowCount() > 0) {
         Row row = rows.iterator().next();
         return Future.succeededFuture(new Opened(row.getUUID("id"), false, "closed".equals(row.getString("status"))));
       }
       UUID id = UUID.randomUUID();
-      return tx.preparedQuery(INSERT_OPEN).execute(Tuple.of(id, organizationId, channelId, contactId))
+      return tx.preparedQuery(INSERT_OPEN).execute(Tuple.of(id, organizationId, channelId, contactId, utc(at)))
           .compose(inserted -> inserted.rowCount() > 0
               ? Future.succeededFuture(new Opened(id, true, false))
-              : openFor(tx, organizationId, channelId, contactId)); // a concurrent message opened it first
+              : openFor(tx, organizationId, channelId, contactId, at)); // a concurrent message opened it first
     });
   }
 
@@ -146,6 +148,9 @@ public final class ConversationStore {
         instant(row.getOffsetDateTime("window_expires_at")),
         instant(row.getOffsetDateTime("window_closing_fired")),
         instant(row.getOffsetDateTime("window_closed_fired")),
+        List.of(row.getArrayOfStrings("labels")),
+        row.getString("bot_name"),
+        instant(row.getOffsetDateTime("bot_updated_at")),
         row.getLong("version"),
         instant(row.getOffsetDateTime("created_at")),
         instant(row.getOffsetDateTime("updated_at")));
@@ -170,6 +175,9 @@ public final class ConversationStore {
       Instant windowExpiresAt,
       Instant windowClosingFired,
       Instant windowClosedFired,
+      List<String> labels,
+      String botName,
+      Instant botUpdatedAt,
       long version,
       Instant createdAt,
       Instant updatedAt) {
@@ -185,6 +193,8 @@ public final class ConversationStore {
           .put("status", status)
           .put("assignee_id", assigneeId == null ? null : assigneeId.toString())
           .put("bot_state", botState)
+          .put("bot_name", botName)
+          .put("labels", new JsonArray(labels))
           .put("unread_count", unreadCount)
           .put("last_message", lastMessage)
           .put("last_message_at", text(lastMessageAt))
