@@ -18,6 +18,7 @@ public record OrgEvent(String type, UUID organizationId, JsonObject data) {
   public static final String MESSAGE_UPDATED = "message.updated";
   public static final String CONTACT_CREATED = "contact.created";
   public static final String CONTACT_UPDATED = "contact.updated";
+  public static final String CONTACT_MERGED = "contact.merged";
   public static final String WINDOW_CLOSING = "window.closing";
   public static final String WINDOW_CLOSED = "window.closed";
   /** Not numbered and not published here: a targeted push frame (see {@code push.PushMessage}). */
