@@ -13,6 +13,7 @@ import dev.parley.config.ConfigLoader;
 import dev.parley.config.ParleyConfig;
 import dev.parley.conversation.ApplyResult;
 import dev.parley.conversation.Committer;
+import dev.parley.conversation.ConversationRoutes;
 import dev.parley.conversation.ConversationStateVerticle;
 import dev.parley.conversation.InboundBatch;
 import dev.parley.conversation.StateRebuilder;
@@ -26,6 +27,8 @@ import dev.parley.infra.EmbeddedRedisServer;
 import dev.parley.ingest.IngestVerticle;
 import dev.parley.ingest.WebhookRequest;
 import dev.parley.ingest.WebhookResponse;
+import dev.parley.message.CompatMessageRoutes;
+import dev.parley.message.MessageRoutes;
 import dev.parley.ops.HealthRoutes;
 import dev.parley.ops.WebhookMetrics;
 import dev.parley.provider.ProviderRegistry;
@@ -165,7 +168,9 @@ public final class Parley implements AutoCloseable {
     api = new ApiRoutes(authenticator,
         new AuthRoutes(vertx, users, tokens, apiKeys, new LoginLimiter(redis, keys, config.auth())),
         new WebSocketEndpoint(pushHub, authenticator),
-        List.of(new UserRoutes(vertx, users), new ChannelRoutes(channels, providers)));
+        List.of(new UserRoutes(vertx, users), new ChannelRoutes(channels, providers),
+            new ConversationRoutes(pool, committer, cache, users), new MessageRoutes(pool)),
+        List.of(new CompatMessageRoutes(pool)));
     deploy(ParleyConfig.instancesOrCores(config.http().instances()), () -> {
       var verticle = new HttpVerticle(config.http(), health, registry, webhookMetrics, api, config.push().maxFrameBytes());
       httpVerticles.add(verticle);

@@ -42,13 +42,17 @@ public final class Authenticator {
     }));
   }
 
-  /** The credential of a REST call: {@code Authorization: Bearer …} or {@code X-Api-Key}. */
+  /**
+   * The credential of a REST call: {@code Authorization: Bearer …}, {@code X-Api-Key}, or {@code apikey} (the
+   * header the multi-channel platform's integrations send to its {@code /rest/v1} routes).
+   */
   public static String fromHeaders(HttpServerRequest request) {
     String authorization = request.getHeader("Authorization");
     if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return authorization.substring(7).trim();
     }
-    return request.getHeader("X-Api-Key");
+    String key = request.getHeader("X-Api-Key");
+    return key != null ? key : request.getHeader("apikey");
   }
 
   /**

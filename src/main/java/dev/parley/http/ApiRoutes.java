@@ -11,8 +11,9 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 
 /**
- * The authenticated surfaces: the REST API under {@code /api/v1} and the WebSocket at {@code /ws}. Every route
- * after the public ones requires a credential; every failure answers the one error shape.
+ * The authenticated surfaces: the REST API under {@code /api/v1}, the compatibility routes of the multi-channel
+ * platform's integrations under {@code /rest/v1}, and the WebSocket at {@code /ws}. Every route after the public
+ * ones requires a credential; every failure answers the one error shape.
  */
 public final class ApiRoutes {
   private static final int MAX_BODY_BYTES = 1024 * 1024;
@@ -21,13 +22,16 @@ public final class ApiRoutes {
   private final AuthRoutes auth;
   private final WebSocketEndpoint webSocket;
   private final List<Routes> routes;
+  private final List<Routes> compat;
   private volatile List<String> operations = List.of();
 
-  public ApiRoutes(Authenticator authenticator, AuthRoutes auth, WebSocketEndpoint webSocket, List<Routes> routes) {
+  public ApiRoutes(Authenticator authenticator, AuthRoutes auth, WebSocketEndpoint webSocket, List<Routes> routes,
+      List<Routes> compat) {
     this.authenticator = authenticator;
     this.auth = auth;
     this.webSocket = webSocket;
     this.routes = routes;
+    this.compat = compat;
   }
 
   public void mount(Vertx vertx, Router root) {
@@ -37,11 +41,25 @@ public final class ApiRoutes {
     api.route().handler(Api.authenticate(authenticator));
     auth.mount(api);
     routes.forEach(group -> group.mount(api));
-    api.route().handler(ctx -> ctx.fail(ApiException.notFound("endpoint " + ctx.request().method() + " " + ctx.request().path())));
-    api.route().failureHandler(Api::failure);
+    endWith(api);
     root.route("/api/v1/*").subRouter(api);
+
+    Router rest = Router.router(vertx);
+    rest.route().handler(Api.authenticate(authenticator));
+    compat.forEach(group -> group.mount(rest));
+    endWith(rest);
+    root.route("/rest/v1/*").subRouter(rest);
+
     root.get("/ws").handler(webSocket).failureHandler(Api::failure);
-    operations = operationsOf(api);
+    List<String> found = new ArrayList<>(operationsOf(api, "/api/v1"));
+    found.addAll(operationsOf(rest, "/rest/v1"));
+    found.add("GET /ws");
+    operations = List.copyOf(found);
+  }
+
+  private static void endWith(Router router) {
+    router.route().handler(ctx -> ctx.fail(ApiException.notFound("endpoint " + ctx.request().method() + " " + ctx.request().path())));
+    router.route().failureHandler(Api::failure);
   }
 
   /** Every operation mounted, as {@code "GET /api/v1/users/{id}"} (what {@code /openapi.json} must describe). */
@@ -49,17 +67,16 @@ public final class ApiRoutes {
     return operations;
   }
 
-  private static List<String> operationsOf(Router api) {
+  private static List<String> operationsOf(Router router, String prefix) {
     List<String> found = new ArrayList<>();
-    for (Route route : api.getRoutes()) {
+    for (Route route : router.getRoutes()) {
       // a route with path parameters keeps its declared path as its name
       String declared = route.getPath() != null ? route.getPath() : route.getName();
       if (declared != null && declared.startsWith("/") && !route.methods().isEmpty()) {
-        String path = "/api/v1" + declared.replaceAll(":([a-z_]+)", "{$1}");
+        String path = prefix + declared.replaceAll(":([a-z_]+)", "{$1}");
         route.methods().forEach(method -> found.add(method.name() + " " + path));
       }
     }
-    found.add("GET /ws");
-    return List.copyOf(found);
+    return found;
   }
 }

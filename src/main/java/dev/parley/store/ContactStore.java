@@ -38,6 +38,10 @@ public final class ContactStore {
       """;
   private static final String SUMMARY =
       "SELECT id, name, mobile_number, address ->> 'country' AS country FROM contacts WHERE id = $1";
+  private static final String CLAIM_OWNER = """
+      UPDATE contacts SET owner_id = $2, updated_at = now() WHERE id = $1 AND owner_id IS NULL
+      RETURNING id, name, mobile_number, address ->> 'country' AS country
+      """;
   private static final String REPOINT_IDENTITY = "UPDATE contact_identities SET contact_id = $2 WHERE id = $1";
   private static final String UPDATE_IDENTITY_PROFILE = """
       UPDATE contact_identities SET profile_name = COALESCE($2, profile_name), user_id = COALESCE($3, user_id),
@@ -169,5 +173,17 @@ public final class ContactStore {
 
   public Future<Void> changeUserId(SqlClient tx, ContactRef contact, String newUserId) {
     return tx.preparedQuery(SET_IDENTITY_USER_ID).execute(Tuple.of(contact.identityId(), newUserId)).mapEmpty();
+  }
+
+  /** Makes {@code userId} the owner of a contact nobody owns yet; the contact's summary when it changed. */
+  public Future<Optional<JsonObject>> claimOwner(SqlClient tx, UUID contactId, UUID userId) {
+    return tx.preparedQuery(CLAIM_OWNER).execute(Tuple.of(contactId, userId)).map(rows -> {
+      if (rows.rowCount() == 0) {
+        return Optional.empty();
+      }
+      Row row = rows.iterator().next();
+      return Optional.of(new ContactRef(row.getUUID("id"), null, row.getString("name"), row.getString("mobile_number"),
+          row.getString("country"), false, false).toJson().put("owner_id", userId.toString()));
+    });
   }
 }

@@ -69,6 +69,52 @@ public final class ConversationStore {
   private static final String PAGE_FOR_REBUILD =
       "SELECT " + COLUMNS + " FROM conversations WHERE id > $1 ORDER BY id LIMIT $2";
 
+  // every change through the API bumps the version, so Redis copies and clients can tell newer from older
+  private static final String LOCK = "SELECT " + COLUMNS + " FROM conversations WHERE id = $1 AND organization_id = $2 FOR UPDATE";
+  private static final String CHANGE = """
+      UPDATE conversations SET %s, version = version + 1, updated_at = now() WHERE id = $1
+      RETURNING %s
+      """;
+  private static final String SET_ASSIGNEE = CHANGE.formatted("assignee_id = $2", COLUMNS);
+  private static final String SET_STATUS = CHANGE.formatted("status = $2", COLUMNS);
+  private static final String SET_BOT = CHANGE.formatted("bot_state = $2, bot_name = $3, bot_updated_at = now()", COLUMNS);
+  private static final String MARK_READ = CHANGE.formatted("unread_count = 0", COLUMNS);
+  private static final String MARK_UNREAD = CHANGE.formatted("unread_count = GREATEST(unread_count, 1)", COLUMNS);
+  // labels are kept sorted and distinct
+  private static final String CHANGE_LABELS = CHANGE.formatted("""
+      labels = ARRAY(SELECT DISTINCT label FROM unnest(labels || $2::text[]) AS label
+                     WHERE NOT (label = ANY($3::text[])) ORDER BY label)""", COLUMNS);
+  private static final String END_ASSIGNMENT =
+      "UPDATE assignments SET ended_at = now() WHERE conversation_id = $1 AND ended_at IS NULL";
+  private static final String START_ASSIGNMENT = """
+      INSERT INTO assignments (id, organization_id, conversation_id, user_id, assigned_by) VALUES ($1, $2, $3, $4, $5)
+      """;
+  private static final String ASSIGNMENTS = """
+      SELECT user_id, assigned_by, started_at, ended_at FROM assignments
+      WHERE conversation_id = $1 ORDER BY started_at DESC, id DESC LIMIT 50
+      """;
+  // the list row: the conversation, its contact and its last message, in one statement
+  private static final String LISTED = """
+      SELECT %s, ct.name AS contact_name, ct.mobile_number AS contact_mobile_number,
+             ct.address ->> 'country' AS contact_country,
+             m.id AS last_id, m.direction AS last_direction, m.type AS last_type, m.body AS last_body,
+             m.status AS last_status, m.sent_at AS last_sent_at
+      FROM conversations c
+      JOIN contacts ct ON ct.id = c.contact_id
+      LEFT JOIN messages m ON m.id = c.last_message_id
+      """.formatted(Database.qualified("c", COLUMNS));
+  private static final String BELONGS = "SELECT 1 FROM conversations WHERE id = $1 AND organization_id = $2";
+  private static final String DETAIL = LISTED + "WHERE c.id = $1 AND c.organization_id = $2";
+  // the contact's other conversations, newest first, with their size and time span
+  private static final String EARLIER = """
+      SELECT c.id, c.channel_id, c.status, c.created_at, c.last_message_at,
+             (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count
+      FROM conversations c
+      WHERE c.contact_id = $1 AND c.organization_id = $2 AND c.id <> $3
+        AND ($4::timestamptz IS NULL OR (c.created_at, c.id) < ($4, $5))
+      ORDER BY c.created_at DESC, c.id DESC LIMIT $6
+      """;
+
   /** The outcome of {@link #openFor}: which conversation, and whether it was just created or reopened. */
   public record Opened(UUID id, boolean created, boolean reopened) {}
 
@@ -119,6 +165,169 @@ public final class ConversationStore {
         .execute(Tuple.of(conversationId, utc(expiry)))
         .map(rows -> rows.rowCount() == 0 ? Optional.empty() : Optional.of(one(rows)));
   }
+
+  /** The conversation if it belongs to the organization, locked until the transaction ends. */
+  public Future<Optional<ConversationRow>> lock(SqlClient tx, UUID organizationId, UUID id) {
+    return tx.preparedQuery(LOCK).execute(Tuple.of(id, organizationId))
+        .map(rows -> rows.rowCount() == 0 ? Optional.empty() : Optional.of(one(rows)));
+  }
+
+  /**
+   * Makes {@code userId} (null: nobody) the one active assignee: the previous assignment ends and stays in the
+   * history.
+   */
+  public Future<ConversationRow> assign(SqlClient tx, ConversationRow conversation, UUID userId, UUID assignedBy) {
+    Future<?> history = tx.preparedQuery(END_ASSIGNMENT).execute(Tuple.of(conversation.id()));
+    if (userId != null) {
+      history = history.compose(v -> tx.preparedQuery(START_ASSIGNMENT).execute(Tuple.of(UUID.randomUUID(),
+          conversation.organizationId(), conversation.id(), userId, assignedBy)));
+    }
+    return history.compose(v -> tx.preparedQuery(SET_ASSIGNEE).execute(Tuple.of(conversation.id(), userId)))
+        .map(ConversationStore::one);
+  }
+
+  /** The conversation's assignments, newest first (at most 50): who, by whom, from when until when. */
+  public Future<JsonArray> assignments(SqlClient client, UUID conversationId) {
+    return client.preparedQuery(ASSIGNMENTS).execute(Tuple.of(conversationId)).map(rows -> {
+      var history = new JsonArray();
+      rows.forEach(row -> history.add(new JsonObject()
+          .put("user_id", row.getUUID("user_id").toString())
+          .put("assigned_by", row.getUUID("assigned_by") == null ? null : row.getUUID("assigned_by").toString())
+          .put("started_at", Timestamps.iso(row.getOffsetDateTime("started_at")))
+          .put("ended_at", Timestamps.iso(row.getOffsetDateTime("ended_at")))));
+      return history;
+    });
+  }
+
+  public Future<ConversationRow> setStatus(SqlClient tx, UUID id, String status) {
+    return tx.preparedQuery(SET_STATUS).execute(Tuple.of(id, status)).map(ConversationStore::one);
+  }
+
+  public Future<ConversationRow> setBot(SqlClient tx, UUID id, String state, String name) {
+    return tx.preparedQuery(SET_BOT).execute(Tuple.of(id, state, name)).map(ConversationStore::one);
+  }
+
+  public Future<ConversationRow> markRead(SqlClient tx, UUID id) {
+    return tx.preparedQuery(MARK_READ).execute(Tuple.of(id)).map(ConversationStore::one);
+  }
+
+  public Future<ConversationRow> markUnread(SqlClient tx, UUID id) {
+    return tx.preparedQuery(MARK_UNREAD).execute(Tuple.of(id)).map(ConversationStore::one);
+  }
+
+  public Future<ConversationRow> changeLabels(SqlClient tx, UUID id, List<String> add, List<String> remove) {
+    return tx.preparedQuery(CHANGE_LABELS)
+        .execute(Tuple.of(id, add.toArray(String[]::new), remove.toArray(String[]::new)))
+        .map(ConversationStore::one);
+  }
+
+  /** Filters of the inbox list; a null field does not filter. {@code text} matches contact name or number. */
+  public record ListFilter(String status, UUID assigneeId, boolean unassigned, UUID channelId, String label,
+      boolean unreadOnly, String text) {}
+
+  /**
+   * A page of the organization's conversations, most recent activity first, each with its contact and last
+   * message: one statement, whatever the filters (each filter has an index in list order).
+   */
+  public Future<List<Listed>> list(SqlClient client, UUID organizationId, ListFilter filter, Instant afterActivity,
+      UUID afterId, int limit) {
+    var sql = new StringBuilder(LISTED).append("WHERE c.organization_id = $1");
+    var params = Tuple.of(organizationId);
+    if (filter.status() != null) {
+      params.addValue(filter.status());
+      sql.append(" AND c.status = $").append(params.size());
+    }
+    if (filter.unassigned()) {
+      sql.append(" AND c.assignee_id IS NULL");
+    } else if (filter.assigneeId() != null) {
+      params.addValue(filter.assigneeId());
+      sql.append(" AND c.assignee_id = $").append(params.size());
+    }
+    if (filter.channelId() != null) {
+      params.addValue(filter.channelId());
+      sql.append(" AND c.channel_id = $").append(params.size());
+    }
+    if (filter.label() != null) {
+      params.addValue(new String[] {filter.label()});
+      sql.append(" AND c.labels @> $").append(params.size()).append("::text[]");
+    }
+    if (filter.unreadOnly()) {
+      sql.append(" AND c.unread_count > 0");
+    }
+    if (filter.text() != null) {
+      params.addValue("%" + likeEscape(filter.text().toLowerCase(java.util.Locale.ROOT)) + "%");
+      int p = params.size();
+      sql.append(" AND (lower(ct.name) LIKE $").append(p).append(" OR ct.mobile_number LIKE $").append(p)
+          .append(" OR lower(ct.email) LIKE $").append(p).append(")");
+    }
+    if (afterActivity != null) {
+      params.addValue(utc(afterActivity)).addValue(afterId);
+      sql.append(" AND (c.last_message_at, c.id) < ($").append(params.size() - 1).append(", $")
+          .append(params.size()).append(")");
+    }
+    params.addValue(limit);
+    sql.append(" ORDER BY c.last_message_at DESC, c.id DESC LIMIT $").append(params.size());
+    return client.preparedQuery(sql.toString()).execute(params).map(rows -> {
+      List<Listed> page = new ArrayList<>(rows.rowCount());
+      rows.forEach(row -> page.add(listed(row)));
+      return page;
+    });
+  }
+
+  /** Whether the conversation exists and belongs to the organization. */
+  public Future<Boolean> belongs(SqlClient client, UUID organizationId, UUID id) {
+    return client.preparedQuery(BELONGS).execute(Tuple.of(id, organizationId)).map(rows -> rows.rowCount() > 0);
+  }
+
+  /** One conversation of the organization as a list row. */
+  public Future<Optional<Listed>> detail(SqlClient client, UUID organizationId, UUID id) {
+    return client.preparedQuery(DETAIL).execute(Tuple.of(id, organizationId))
+        .map(rows -> rows.rowCount() == 0 ? Optional.empty() : Optional.of(listed(rows.iterator().next())));
+  }
+
+  /** The contact's other conversations (any channel), newest first: id, channel, status, time span, size. */
+  public Future<List<JsonObject>> earlier(SqlClient client, UUID organizationId, ConversationRow conversation,
+      OffsetDateTime afterCreated, UUID afterId, int limit) {
+    return client.preparedQuery(EARLIER)
+        .execute(Tuple.of(conversation.contactId(), organizationId, conversation.id(), afterCreated, afterId, limit))
+        .map(rows -> {
+          List<JsonObject> page = new ArrayList<>(rows.rowCount());
+          rows.forEach(row -> page.add(new JsonObject()
+              .put("id", row.getUUID("id").toString())
+              .put("channel_id", row.getUUID("channel_id").toString())
+              .put("status", row.getString("status"))
+              .put("started_at", Timestamps.iso(row.getOffsetDateTime("created_at")))
+              .put("last_message_at", Timestamps.iso(row.getOffsetDateTime("last_message_at")))
+              .put("message_count", row.getLong("message_count"))));
+          return page;
+        });
+  }
+
+  /** {@code %} and {@code _} match themselves in a LIKE pattern built from user text. */
+  public static String likeEscape(String text) {
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+  }
+
+  private static Listed listed(Row row) {
+    var contact = new ContactStore.ContactRef(row.getUUID("contact_id"), null, row.getString("contact_name"),
+        row.getString("contact_mobile_number"), row.getString("contact_country"), false, false).toJson();
+    JsonObject last = row.getUUID("last_id") == null ? null : MessageStore.MessageRow.preview(row.getUUID("last_id"),
+        row.getString("last_direction"), row.getString("last_type"), row.getString("last_body"),
+        row.getString("last_status"), instant(row.getOffsetDateTime("last_sent_at")));
+    return new Listed(map(row), contact, last);
+  }
+
+  /** A conversation with what its list row embeds. */
+  public record Listed(ConversationRow row, JsonObject contact, JsonObject lastMessage) {
+    public JsonObject toJson() {
+      return row.toJson(contact, lastMessage);
+    }
+
+    public Listed withRow(ConversationRow newer) {
+      return new Listed(newer, contact, lastMessage);
+    }
+  }
+
 
   /** A page of all conversations ordered by id, for rebuilding Redis. */
   public Future<List<ConversationRow>> pageForRebuild(SqlClient client, UUID after, int limit) {
@@ -181,6 +390,13 @@ public final class ConversationStore {
       long version,
       Instant createdAt,
       Instant updatedAt) {
+
+    /** This row with the unread count and window expiry of a newer Redis copy. */
+    public ConversationRow withCounters(int unread, Instant windowExpiry) {
+      return new ConversationRow(id, organizationId, channelId, contactId, status, assigneeId, botState, unread,
+          lastMessageId, lastMessageAt, windowExpiry, windowClosingFired, windowClosedFired, labels, botName,
+          botUpdatedAt, version, createdAt, updatedAt);
+    }
 
     /** The list-row shape clients render: pass the contact and last message to embed them. */
     public JsonObject toJson(JsonObject contact, JsonObject lastMessage) {

@@ -65,4 +65,11 @@ public final class Database {
   private static String jdbcUrl(PgConnectOptions options, String database) {
     return "jdbc:postgresql://" + options.getHost() + ":" + options.getPort() + "/" + database;
   }
+
+  /** A column list ({@code "a, b"}) with each column qualified by a table alias ({@code "m.a, m.b"}). */
+  static String qualified(String alias, String columns) {
+    return java.util.Arrays.stream(columns.split(","))
+        .map(column -> alias + "." + column.strip())
+        .collect(java.util.stream.Collectors.joining(", "));
+  }
 }

@@ -5,6 +5,7 @@ import static dev.parley.store.ConversationStore.instant;
 import static dev.parley.store.ConversationStore.text;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -13,6 +14,7 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -78,6 +80,28 @@ public final class MessageStore {
   private static final String REACTIONS = """
       SELECT side, emoji FROM reactions WHERE channel_id = $1 AND target_provider_id = $2 AND emoji IS NOT NULL
       """;
+
+  // a message as the thread shows it: its reactions, the message it quotes and its status history, per row
+  private static final String ENRICHED = """
+      SELECT %s, c.contact_id,
+             (SELECT jsonb_object_agg(r.side, r.emoji) FROM reactions r
+              WHERE r.channel_id = m.channel_id AND r.target_provider_id = m.provider_message_id
+                AND r.emoji IS NOT NULL) AS reactions,
+             (SELECT jsonb_build_object('id', q.id, 'direction', q.direction, 'type', q.type, 'body', q.body)
+              FROM messages q WHERE q.channel_id = m.channel_id AND q.provider_message_id = m.reply_to_provider_id
+              LIMIT 1) AS reply_to,
+             h.statuses, h.times, h.codes, h.titles
+      FROM messages m
+      JOIN conversations c ON c.id = m.conversation_id
+      LEFT JOIN LATERAL (
+        SELECT array_agg(status ORDER BY provider_timestamp, id) AS statuses,
+               array_agg(provider_timestamp ORDER BY provider_timestamp, id) AS times,
+               array_agg(error_code ORDER BY provider_timestamp, id) AS codes,
+               array_agg(error_title ORDER BY provider_timestamp, id) AS titles
+        FROM message_status_history WHERE message_id = m.id) h ON true
+      """.formatted(Database.qualified("m", COLUMNS));
+  private static final String FLAT = "SELECT %s, c.contact_id FROM messages m JOIN conversations c ON c.id = m.conversation_id\n"
+      .formatted(Database.qualified("m", COLUMNS));
 
   /** Whether the channel already holds a message with this provider id. */
   public Future<Boolean> exists(SqlClient tx, UUID channelId, String providerMessageId) {
@@ -166,6 +190,134 @@ public final class MessageStore {
       return reactions;
     });
   }
+
+  /**
+   * Which messages of an organization a search, an export or the compatibility endpoint wants; a null field does
+   * not filter. {@code text} is a web-search style query over bodies (PostgreSQL full-text, {@code simple}
+   * configuration: no stemming, every language).
+   */
+  public record Filter(UUID organizationId, String text, Instant from, Instant to, UUID channelId, String provider,
+      UUID contactId, UUID conversationId, String direction, String status, String type) {
+    public static Filter conversation(UUID organizationId, UUID conversationId) {
+      return new Filter(organizationId, null, null, null, null, null, null, conversationId, null, null, null);
+    }
+  }
+
+  /** A page of matching messages, newest first, each as the thread shows it. */
+  public Future<List<JsonObject>> search(SqlClient client, Filter filter, Instant afterSentAt, UUID afterId, int limit) {
+    var sql = new StringBuilder(ENRICHED);
+    Tuple params = where(sql, filter);
+    if (afterSentAt != null) {
+      params.addValue(utc(afterSentAt)).addValue(afterId);
+      sql.append(" AND (m.sent_at, m.id) < ($").append(params.size() - 1).append(", $").append(params.size()).append(")");
+    }
+    params.addValue(limit);
+    sql.append(" ORDER BY m.sent_at DESC, m.id DESC LIMIT $").append(params.size());
+    return client.preparedQuery(sql.toString()).execute(params).map(rows -> {
+      List<JsonObject> page = new ArrayList<>(rows.rowCount());
+      rows.forEach(row -> page.add(enriched(row)));
+      return page;
+    });
+  }
+
+  /** The compatibility endpoint's page: newest first, by offset. */
+  public Future<List<JsonObject>> page(SqlClient client, Filter filter, int limit, int offset) {
+    var sql = new StringBuilder(ENRICHED);
+    Tuple params = where(sql, filter);
+    params.addValue(limit).addValue(offset);
+    sql.append(" ORDER BY m.sent_at DESC, m.id DESC LIMIT $").append(params.size() - 1)
+        .append(" OFFSET $").append(params.size());
+    return client.preparedQuery(sql.toString()).execute(params).map(rows -> {
+      List<JsonObject> page = new ArrayList<>(rows.rowCount());
+      rows.forEach(row -> page.add(enriched(row)));
+      return page;
+    });
+  }
+
+  /** The statement and parameters of an export: flat rows (no per-row subqueries), newest first. */
+  public static Map.Entry<String, Tuple> exportQuery(Filter filter) {
+    var sql = new StringBuilder(FLAT);
+    Tuple params = where(sql, filter);
+    sql.append(" ORDER BY m.sent_at DESC, m.id DESC");
+    return Map.entry(sql.toString(), params);
+  }
+
+  /** An exported row: the message and the contact it was exchanged with. */
+  public static MessageRow exported(Row row) {
+    return map(row);
+  }
+
+  private static Tuple where(StringBuilder sql, Filter filter) {
+    Tuple params = Tuple.of(filter.organizationId());
+    sql.append(" WHERE m.organization_id = $1");
+    if (filter.text() != null) {
+      params.addValue(filter.text());
+      sql.append(" AND to_tsvector('simple', coalesce(m.body, '')) @@ websearch_to_tsquery('simple', $")
+          .append(params.size()).append(")");
+    }
+    if (filter.from() != null) {
+      params.addValue(utc(filter.from()));
+      sql.append(" AND m.sent_at >= $").append(params.size());
+    }
+    if (filter.to() != null) {
+      params.addValue(utc(filter.to()));
+      sql.append(" AND m.sent_at < $").append(params.size());
+    }
+    if (filter.channelId() != null) {
+      params.addValue(filter.channelId());
+      sql.append(" AND m.channel_id = $").append(params.size());
+    }
+    if (filter.provider() != null) {
+      params.addValue(filter.provider());
+      sql.append(" AND m.channel_id IN (SELECT id FROM channels WHERE organization_id = $1 AND provider = $")
+          .append(params.size()).append(")");
+    }
+    if (filter.contactId() != null) {
+      params.addValue(filter.contactId());
+      sql.append(" AND c.contact_id = $").append(params.size());
+    }
+    if (filter.conversationId() != null) {
+      params.addValue(filter.conversationId());
+      sql.append(" AND m.conversation_id = $").append(params.size());
+    }
+    if (filter.direction() != null) {
+      params.addValue(filter.direction());
+      sql.append(" AND m.direction = $").append(params.size());
+    }
+    if (filter.status() != null) {
+      params.addValue(filter.status());
+      sql.append(" AND m.status = $").append(params.size());
+    }
+    if (filter.type() != null) {
+      params.addValue(filter.type());
+      sql.append(" AND m.type = $").append(params.size());
+    }
+    return params;
+  }
+
+  private static JsonObject enriched(Row row) {
+    JsonObject reactions = (JsonObject) row.getValue("reactions");
+    JsonObject json = map(row).toJson(reactions == null ? new JsonObject() : reactions)
+        .put("contact_id", row.getUUID("contact_id").toString());
+    JsonObject quoted = (JsonObject) row.getValue("reply_to");
+    json.put("reply_to", quoted);
+    var history = new JsonArray();
+    String[] statuses = row.getArrayOfStrings("statuses");
+    if (statuses != null) {
+      java.time.OffsetDateTime[] times = row.getArrayOfOffsetDateTimes("times");
+      Integer[] codes = row.getArrayOfIntegers("codes");
+      String[] titles = row.getArrayOfStrings("titles");
+      for (int i = 0; i < statuses.length; i++) {
+        history.add(new JsonObject()
+            .put("status", statuses[i])
+            .put("timestamp", text(times[i].toInstant()))
+            .put("error_code", codes[i])
+            .put("error_title", titles[i]));
+      }
+    }
+    return json.put("status_history", history);
+  }
+
 
   private static Optional<MessageRow> optional(RowSet<Row> rows) {
     return rows.rowCount() == 0 ? Optional.empty() : Optional.of(map(rows.iterator().next()));
@@ -262,6 +414,10 @@ public final class MessageStore {
 
     /** The short form embedded in a conversation row. */
     public JsonObject preview() {
+      return preview(id, direction, type, body, status, sentAt);
+    }
+
+    public static JsonObject preview(UUID id, String direction, String type, String body, String status, Instant sentAt) {
       return new JsonObject()
           .put("id", id.toString())
           .put("direction", direction)
