@@ -13,6 +13,8 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -231,6 +233,17 @@ public final class ConversationStore {
    */
   public Future<List<Listed>> list(SqlClient client, UUID organizationId, ListFilter filter, Instant afterActivity,
       UUID afterId, int limit) {
+    Map.Entry<String, Tuple> query = listQuery(organizationId, filter, afterActivity, afterId, limit);
+    return client.preparedQuery(query.getKey()).execute(query.getValue()).map(rows -> {
+      List<Listed> page = new ArrayList<>(rows.rowCount());
+      rows.forEach(row -> page.add(listed(row)));
+      return page;
+    });
+  }
+
+  /** The statement and parameters of {@link #list} (also what the query-plan test explains). */
+  public static Map.Entry<String, Tuple> listQuery(UUID organizationId, ListFilter filter, Instant afterActivity,
+      UUID afterId, int limit) {
     var sql = new StringBuilder(LISTED).append("WHERE c.organization_id = $1");
     var params = Tuple.of(organizationId);
     if (filter.status() != null) {
@@ -255,7 +268,7 @@ public final class ConversationStore {
       sql.append(" AND c.unread_count > 0");
     }
     if (filter.text() != null) {
-      params.addValue("%" + likeEscape(filter.text().toLowerCase(java.util.Locale.ROOT)) + "%");
+      params.addValue("%" + likeEscape(filter.text().toLowerCase(Locale.ROOT)) + "%");
       int p = params.size();
       sql.append(" AND (lower(ct.name) LIKE $").append(p).append(" OR ct.mobile_number LIKE $").append(p)
           .append(" OR lower(ct.email) LIKE $").append(p).append(")");
@@ -267,11 +280,7 @@ public final class ConversationStore {
     }
     params.addValue(limit);
     sql.append(" ORDER BY c.last_message_at DESC, c.id DESC LIMIT $").append(params.size());
-    return client.preparedQuery(sql.toString()).execute(params).map(rows -> {
-      List<Listed> page = new ArrayList<>(rows.rowCount());
-      rows.forEach(row -> page.add(listed(row)));
-      return page;
-    });
+    return Map.entry(sql.toString(), params);
   }
 
   /** Whether the conversation exists and belongs to the organization. */

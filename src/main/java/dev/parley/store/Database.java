@@ -42,6 +42,12 @@ public final class Database {
         .build();
   }
 
+  /** A plain JDBC connection to the database of {@code url} (for command-line tools, not for request paths). */
+  public static java.sql.Connection connect(String url) throws SQLException {
+    PgConnectOptions options = PgConnectOptions.fromUri(url);
+    return DriverManager.getConnection(jdbcUrl(options, options.getDatabase()), options.getUser(), options.getPassword());
+  }
+
   private static void createIfMissing(PgConnectOptions options) throws SQLException {
     String name = options.getDatabase();
     try (var connection = DriverManager.getConnection(
