@@ -1,7 +1,7 @@
 package dev.parley.contact;
 
 import dev.parley.http.ApiException;
-import dev.parley.store.ContactStore.ContactRow;
+import dev.parley.store.ContactRow;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.LocalDate;

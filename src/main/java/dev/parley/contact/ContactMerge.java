@@ -9,7 +9,7 @@ import dev.parley.http.ApiException;
 import dev.parley.store.ContactMergeStore;
 import dev.parley.store.ContactMergeStore.MergeRow;
 import dev.parley.store.ContactStore;
-import dev.parley.store.ContactStore.ContactRow;
+import dev.parley.store.ContactRow;
 import dev.parley.store.ContactStore.IdentityRow;
 import dev.parley.store.ContactStore.OpenConversation;
 import dev.parley.store.ConversationStore;

@@ -12,7 +12,7 @@ import dev.parley.http.Routes;
 import dev.parley.store.ContactMergeStore;
 import dev.parley.store.ContactMergeStore.MergeRow;
 import dev.parley.store.ContactStore;
-import dev.parley.store.ContactStore.ContactRow;
+import dev.parley.store.ContactRow;
 import dev.parley.store.ContactStore.IdentityRow;
 import dev.parley.store.NoteStore;
 import dev.parley.store.NoteStore.NoteRow;
