@@ -8,6 +8,7 @@ import dev.parley.auth.LoginLimiter;
 import dev.parley.auth.ServerSecrets;
 import dev.parley.bus.LocalCodec;
 import dev.parley.channel.ChannelRoutes;
+import dev.parley.contact.ContactRoutes;
 import dev.parley.bus.OrgEvent;
 import dev.parley.config.ConfigLoader;
 import dev.parley.config.ParleyConfig;
@@ -169,7 +170,8 @@ public final class Parley implements AutoCloseable {
         new AuthRoutes(vertx, users, tokens, apiKeys, new LoginLimiter(redis, keys, config.auth())),
         new WebSocketEndpoint(pushHub, authenticator),
         List.of(new UserRoutes(vertx, users), new ChannelRoutes(channels, providers),
-            new ConversationRoutes(pool, committer, cache, users), new MessageRoutes(pool)),
+            new ConversationRoutes(pool, committer, cache, users), new MessageRoutes(pool),
+            new ContactRoutes(pool, committer, users)),
         List.of(new CompatMessageRoutes(pool)));
     deploy(ParleyConfig.instancesOrCores(config.http().instances()), () -> {
       var verticle = new HttpVerticle(config.http(), health, registry, webhookMetrics, api, config.push().maxFrameBytes());

@@ -219,10 +219,12 @@ public final class ConversationRoutes implements Routes {
 
   /** A contact nobody owns yet is owned by the agent the chat goes to (the spec's rule for auto-created ones). */
   private Future<Void> claimContact(SqlConnection tx, ConversationRow conversation, UUID userId, Changes changes) {
-    return contacts.claimOwner(tx, conversation.contactId(), userId).map(claimed -> {
-      claimed.ifPresent(contact -> changes.event(OrgEvent.CONTACT_UPDATED, conversation.organizationId(), contact));
-      return null;
-    });
+    return contacts.claimOwner(tx, conversation.contactId(), userId).compose(claimed -> !claimed
+        ? Future.succeededFuture()
+        : contacts.find(tx, conversation.organizationId(), conversation.contactId()).map(contact -> {
+          contact.ifPresent(row -> changes.event(OrgEvent.CONTACT_UPDATED, conversation.organizationId(), row.toJson()));
+          return null;
+        }));
   }
 
   private void status(RoutingContext ctx, String status) {

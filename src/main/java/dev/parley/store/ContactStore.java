@@ -2,18 +2,68 @@ package dev.parley.store;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
 /**
  * Contacts and their channel identities. Concurrent first messages from one new number converge on one
  * contact without application locks: the identity's unique (channel, external id) and the contact's unique
- * (organization, mobile number) decide the winner; the losers read what the winner wrote.
+ * (organization, mobile number) decide the winner; the losers read what the winner wrote. The REST API reads
+ * and writes whole {@link ContactRow}s: a change locks the row, the caller computes the new state, and
+ * {@link #save} writes it back.
  */
 public final class ContactStore {
+  static final String COLUMNS = """
+      id, organization_id, name, mobile_number, email, date_of_birth, company_name, address, social_profiles,
+      custom_attributes, owner_id, preference, active, labels, created_at, updated_at""";
+  private static final String FIND = "SELECT " + COLUMNS + " FROM contacts WHERE id = $1 AND organization_id = $2";
+  private static final String LOCK = FIND + " FOR UPDATE";
+  // both in id order, so two merges of the same pair cannot deadlock
+  private static final String LOCK_PAIR = "SELECT " + COLUMNS
+      + " FROM contacts WHERE id = ANY($1) AND organization_id = $2 ORDER BY id FOR UPDATE";
+  // newest first; q matches name or e-mail (case-insensitive) or, when it is all digits, the number
+  private static final String LIST = "SELECT " + COLUMNS + """
+       FROM contacts
+      WHERE organization_id = $1
+        AND ($2::text IS NULL OR lower(name) LIKE $2 ESCAPE '\\' OR lower(email) LIKE $2 ESCAPE '\\'
+             OR ($3::text IS NOT NULL AND mobile_number LIKE $3 ESCAPE '\\'))
+        AND ($4::text IS NULL OR labels @> ARRAY[$4::text])
+        AND ($5::uuid IS NULL OR owner_id = $5)
+        AND ($6::text IS NULL OR preference = $6)
+        AND ($7::boolean IS NULL OR active = $7)
+        AND ($8::timestamptz IS NULL OR (created_at, id) < ($8, $9))
+      ORDER BY created_at DESC, id DESC
+      LIMIT $10
+      """;
+  private static final String INSERT = """
+      INSERT INTO contacts (id, organization_id, name, mobile_number, email, date_of_birth, company_name, address,
+        social_profiles, custom_attributes, owner_id, preference, active, labels)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+      RETURNING\s""" + COLUMNS;
+  private static final String SAVE = """
+      UPDATE contacts SET name = $3, mobile_number = $4, email = $5, date_of_birth = $6, company_name = $7,
+             address = $8, social_profiles = $9, custom_attributes = $10, owner_id = $11, preference = $12,
+             active = $13, labels = $14, updated_at = now()
+       WHERE id = $1 AND organization_id = $2
+      RETURNING\s""" + COLUMNS;
+  private static final String IDENTITIES = """
+      SELECT id, channel_id, external_id, user_id, profile_name, username, created_at
+        FROM contact_identities WHERE contact_id = $1 ORDER BY created_at, id
+      """;
+  // the contact's open conversations, locked so a concurrent inbound message waits for the system message
+  private static final String OPEN_CONVERSATIONS = """
+      SELECT id, channel_id FROM conversations WHERE contact_id = $1 AND status = 'open' ORDER BY id FOR UPDATE
+      """;
+  private static final String HAS_CONVERSATIONS = "SELECT EXISTS (SELECT 1 FROM conversations WHERE contact_id = $1) AS found";
+  private static final String DELETE = "DELETE FROM contacts WHERE id = $1 AND organization_id = $2";
   private static final String FIND_IDENTITY = """
       SELECT ci.id AS identity_id, ci.profile_name, ci.user_id, ci.username,
              c.id, c.name, c.mobile_number, c.address ->> 'country' AS country
@@ -40,7 +90,6 @@ public final class ContactStore {
       "SELECT id, name, mobile_number, address ->> 'country' AS country FROM contacts WHERE id = $1";
   private static final String CLAIM_OWNER = """
       UPDATE contacts SET owner_id = $2, updated_at = now() WHERE id = $1 AND owner_id IS NULL
-      RETURNING id, name, mobile_number, address ->> 'country' AS country
       """;
   private static final String REPOINT_IDENTITY = "UPDATE contact_identities SET contact_id = $2 WHERE id = $1";
   private static final String UPDATE_IDENTITY_PROFILE = """
@@ -88,6 +137,123 @@ public final class ContactStore {
           .put("mobile_number", mobileNumber)
           .put("country", country);
     }
+  }
+
+  /** How a contact is addressed on one channel (the detail view lists them). */
+  public record IdentityRow(UUID id, UUID channelId, String externalId, String userId, String profileName,
+      String username, OffsetDateTime createdAt) {
+    public JsonObject toJson() {
+      return new JsonObject()
+          .put("id", id.toString())
+          .put("channel_id", channelId.toString())
+          .put("external_id", externalId)
+          .put("user_id", userId)
+          .put("profile_name", profileName)
+          .put("username", username)
+          .put("created_at", Timestamps.iso(createdAt));
+    }
+  }
+
+  /** The filters of the contact list; null fields do not filter. {@code q} is matched as a substring. */
+  public record ListFilter(String q, String label, UUID ownerId, String preference, Boolean active) {}
+
+  /** One of the contact's open conversations. */
+  public record OpenConversation(UUID id, UUID channelId) {}
+
+  /** Another contact of the organization already has this mobile number. */
+  public static final class NumberTaken extends RuntimeException {
+    NumberTaken() {
+      super("mobile number taken", null, false, false);
+    }
+  }
+
+  public Future<Optional<ContactRow>> find(SqlClient client, UUID organizationId, UUID id) {
+    return client.preparedQuery(FIND).execute(Tuple.of(id, organizationId)).map(ContactStore::firstRow);
+  }
+
+  /** The contact, locked until the transaction ends; empty when it is not in the organization. */
+  public Future<Optional<ContactRow>> lock(SqlClient tx, UUID organizationId, UUID id) {
+    return tx.preparedQuery(LOCK).execute(Tuple.of(id, organizationId)).map(ContactStore::firstRow);
+  }
+
+  /** Those of {@code ids} that are in the organization, locked in id order. */
+  public Future<List<ContactRow>> lockAll(SqlClient tx, UUID organizationId, List<UUID> ids) {
+    return tx.preparedQuery(LOCK_PAIR).execute(Tuple.of(ids.toArray(UUID[]::new), organizationId))
+        .map(ContactStore::rows);
+  }
+
+  /** Up to {@code limit} contacts, newest first, after {@code (afterCreated, afterId)}. */
+  public Future<List<ContactRow>> list(SqlClient client, UUID organizationId, ListFilter filter,
+      OffsetDateTime afterCreated, UUID afterId, int limit) {
+    String text = filter.q() == null ? null : "%" + likeEscaped(filter.q().toLowerCase()) + "%";
+    String digits = filter.q() == null ? null : filter.q().replaceAll("[\\s().+\\-]", "");
+    String number = digits != null && digits.matches("[0-9]+") ? "%" + digits + "%" : null;
+    return client.preparedQuery(LIST)
+        .execute(Tuple.from(new Object[] {organizationId, text, number, filter.label(), filter.ownerId(),
+            filter.preference(), filter.active(), afterCreated, afterId, limit}))
+        .map(ContactStore::rows);
+  }
+
+  /** Fails with {@link NumberTaken} when another contact of the organization has the number. */
+  public Future<ContactRow> insert(SqlClient tx, ContactRow contact) {
+    return tx.preparedQuery(INSERT).execute(contact.tuple())
+        .map(rows -> ContactRow.from(rows.iterator().next()))
+        .recover(ContactStore::numberTaken);
+  }
+
+  /** Writes every field of {@code contact} (locked by the caller); fails with {@link NumberTaken}. */
+  public Future<ContactRow> save(SqlClient tx, ContactRow contact) {
+    return tx.preparedQuery(SAVE).execute(contact.tuple())
+        .map(rows -> ContactRow.from(rows.iterator().next()))
+        .recover(ContactStore::numberTaken);
+  }
+
+  public Future<List<IdentityRow>> identities(SqlClient client, UUID contactId) {
+    return client.preparedQuery(IDENTITIES).execute(Tuple.of(contactId)).map(rows -> {
+      List<IdentityRow> identities = new ArrayList<>(rows.rowCount());
+      rows.forEach(row -> identities.add(new IdentityRow(row.getUUID("id"), row.getUUID("channel_id"),
+          row.getString("external_id"), row.getString("user_id"), row.getString("profile_name"),
+          row.getString("username"), row.getOffsetDateTime("created_at"))));
+      return identities;
+    });
+  }
+
+  public Future<List<OpenConversation>> lockOpenConversations(SqlClient tx, UUID contactId) {
+    return tx.preparedQuery(OPEN_CONVERSATIONS).execute(Tuple.of(contactId)).map(rows -> {
+      List<OpenConversation> open = new ArrayList<>(rows.rowCount());
+      rows.forEach(row -> open.add(new OpenConversation(row.getUUID("id"), row.getUUID("channel_id"))));
+      return open;
+    });
+  }
+
+  public Future<Boolean> hasConversations(SqlClient client, UUID contactId) {
+    return client.preparedQuery(HAS_CONVERSATIONS).execute(Tuple.of(contactId))
+        .map(rows -> rows.iterator().next().getBoolean("found"));
+  }
+
+  /** Deletes the contact with its identities, notes and the merge records kept on it. */
+  public Future<Void> delete(SqlClient tx, UUID organizationId, UUID id) {
+    return tx.preparedQuery(DELETE).execute(Tuple.of(id, organizationId)).mapEmpty();
+  }
+
+  /** {@code text} with LIKE's wildcards and escape character taken literally. */
+  static String likeEscaped(String text) {
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+  }
+
+  private static <T> Future<T> numberTaken(Throwable failure) {
+    return Future.failedFuture(failure instanceof PgException pg && "23505".equals(pg.getSqlState())
+        && "contacts_org_mobile_key".equals(pg.getConstraint()) ? new NumberTaken() : failure);
+  }
+
+  private static Optional<ContactRow> firstRow(RowSet<Row> rows) {
+    return rows.rowCount() == 0 ? Optional.empty() : Optional.of(ContactRow.from(rows.iterator().next()));
+  }
+
+  private static List<ContactRow> rows(RowSet<Row> rows) {
+    List<ContactRow> contacts = new ArrayList<>(rows.rowCount());
+    rows.forEach(row -> contacts.add(ContactRow.from(row)));
+    return contacts;
   }
 
   /** The sender's identity on a channel, as the provider describes it. */
@@ -175,15 +341,8 @@ public final class ContactStore {
     return tx.preparedQuery(SET_IDENTITY_USER_ID).execute(Tuple.of(contact.identityId(), newUserId)).mapEmpty();
   }
 
-  /** Makes {@code userId} the owner of a contact nobody owns yet; the contact's summary when it changed. */
-  public Future<Optional<JsonObject>> claimOwner(SqlClient tx, UUID contactId, UUID userId) {
-    return tx.preparedQuery(CLAIM_OWNER).execute(Tuple.of(contactId, userId)).map(rows -> {
-      if (rows.rowCount() == 0) {
-        return Optional.empty();
-      }
-      Row row = rows.iterator().next();
-      return Optional.of(new ContactRef(row.getUUID("id"), null, row.getString("name"), row.getString("mobile_number"),
-          row.getString("country"), false, false).toJson().put("owner_id", userId.toString()));
-    });
+  /** Makes {@code userId} the owner of a contact nobody owns yet; false when it already had an owner. */
+  public Future<Boolean> claimOwner(SqlClient tx, UUID contactId, UUID userId) {
+    return tx.preparedQuery(CLAIM_OWNER).execute(Tuple.of(contactId, userId)).map(rows -> rows.rowCount() > 0);
   }
 }
