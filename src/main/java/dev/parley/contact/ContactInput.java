@@ -1,5 +1,6 @@
 package dev.parley.contact;
 
+import dev.parley.http.Api;
 import dev.parley.http.ApiException;
 import dev.parley.store.ContactRow;
 import io.vertx.core.json.JsonArray;
@@ -94,7 +95,7 @@ final class ContactInput {
     if (raw.containsKey("owner_id")) {
       body.put("owner_id", raw.getValue("owner_id"));
       if (raw.getValue("owner_id") != null) {
-        owner = uuid(raw.getValue("owner_id"));
+        owner = Api.id(raw.getValue("owner_id"), "owner_id must be a user id");
       }
     }
     PhoneNumbers.Normalized number = null;
@@ -201,14 +202,6 @@ final class ContactInput {
       throw ApiException.invalid("a contact has at most " + MAX_LABELS + " labels");
     }
     return new ArrayList<>(labels);
-  }
-
-  static UUID uuid(Object value) {
-    try {
-      return UUID.fromString((String) value);
-    } catch (ClassCastException | IllegalArgumentException e) {
-      throw ApiException.invalid("owner_id must be a user id");
-    }
   }
 
   private static void text(JsonObject raw, JsonObject body, String field, int maxLength) {

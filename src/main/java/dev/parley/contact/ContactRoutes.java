@@ -95,7 +95,7 @@ public final class ContactRoutes implements Routes {
         throw ApiException.invalid("owner_id=me needs a signed-in user, not an API key");
       }
     } else if (owner != null) {
-      ownerId = ContactInput.uuid(owner);
+      ownerId = Api.id(owner, "owner_id must be a user id");
     }
     var filter = new ContactStore.ListFilter(q == null || q.isBlank() ? null : q.strip(), params.getParam("label"),
         ownerId, preference, Api.booleanParam(ctx, "active"));
@@ -265,11 +265,8 @@ public final class ContactRoutes implements Routes {
     Principal caller = adminOrService(ctx);
     UUID keptId = Api.uuidParam(ctx, "id", "contact");
     JsonObject body = Api.body(ctx);
-    Object other = body.getValue("merge_contact_id");
-    UUID mergedId;
-    try {
-      mergedId = UUID.fromString((String) other);
-    } catch (ClassCastException | IllegalArgumentException | NullPointerException e) {
+    UUID mergedId = Api.id(body.getValue("merge_contact_id"), "merge_contact_id must be a contact id");
+    if (mergedId == null) {
       throw ApiException.invalid("merge_contact_id must be a contact id");
     }
     if (mergedId.equals(keptId)) {

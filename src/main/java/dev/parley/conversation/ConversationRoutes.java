@@ -99,9 +99,8 @@ public final class ConversationRoutes implements Routes {
       }
       assigneeId = caller.id();
     } else if (assignee != null && !unassigned) {
-      assigneeId = uuid(assignee, "assignee must be me, unassigned or a user id");
+      assigneeId = Api.id(assignee, "assignee must be me, unassigned or a user id");
     }
-    String channel = ctx.request().getParam("channel_id");
     String label = ctx.request().getParam("label");
     String text = ctx.request().getParam("q");
     if (text != null && (text.isBlank() || text.length() > 200)) {
@@ -109,7 +108,7 @@ public final class ConversationRoutes implements Routes {
     }
     Boolean unreadOnly = Api.booleanParam(ctx, "unread");
     var filter = new ListFilter(status, assigneeId, unassigned,
-        channel == null ? null : uuid(channel, "channel_id is not an id"), label == null || label.isEmpty() ? null : label,
+        Api.idParam(ctx, "channel_id"), label == null || label.isEmpty() ? null : label,
         Boolean.TRUE.equals(unreadOnly), text == null ? null : text.strip());
     Instant afterActivity = page.key(0, Instant::parse);
     UUID afterId = page.key(1, UUID::fromString);
@@ -164,11 +163,7 @@ public final class ConversationRoutes implements Routes {
     if (!body.containsKey("user_id")) {
       throw ApiException.invalid("user_id is required (null unassigns)");
     }
-    Object value = body.getValue("user_id");
-    if (value != null && !(value instanceof String)) {
-      throw ApiException.invalid("user_id must be a user id or null");
-    }
-    UUID userId = value == null ? null : uuid((String) value, "user_id is not a user id");
+    UUID userId = Api.id(body.getValue("user_id"), "user_id must be a user id or null");
     changeAssignee(ctx, userId);
   }
 
@@ -436,13 +431,5 @@ public final class ConversationRoutes implements Routes {
       throw ApiException.invalid("a label is a text of 1 to " + MAX_LABEL_LENGTH + " characters");
     }
     return text.strip();
-  }
-
-  private static UUID uuid(String value, String message) {
-    try {
-      return UUID.fromString(value);
-    } catch (IllegalArgumentException e) {
-      throw ApiException.invalid(message);
-    }
   }
 }

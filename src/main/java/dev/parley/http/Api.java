@@ -82,6 +82,24 @@ public final class Api {
     throw ApiException.invalid(name + " must be true or false");
   }
 
+  /** An id given in a body field: null when null, {@code 400 invalid_request} with {@code message} when not an id. */
+  public static UUID id(Object value, String message) {
+    if (value == null) {
+      return null;
+    }
+    try {
+      return UUID.fromString((String) value);
+    } catch (ClassCastException | IllegalArgumentException e) {
+      throw ApiException.invalid(message);
+    }
+  }
+
+  /** An optional id query parameter ({@code ?contact_id=}): null when absent or empty, 400 when not an id. */
+  public static UUID idParam(RoutingContext ctx, String name) {
+    String value = ctx.request().getParam(name);
+    return value == null || value.isEmpty() ? null : id(value, name + " is not an id");
+  }
+
   public static UUID uuidParam(RoutingContext ctx, String name, String what) {
     try {
       return UUID.fromString(ctx.pathParam(name));

@@ -49,8 +49,8 @@ public final class CompatMessageRoutes implements Routes {
       }
     }
     var filter = new Filter(caller.organizationId(), null, null, null, channelId, provider,
-        MessageRoutes.id(param(ctx, "contact_id"), "contact_id"),
-        MessageRoutes.id(param(ctx, "conversation_id"), "conversation_id"),
+        Api.id(param(ctx, "contact_id"), "contact_id is not an id"),
+        Api.id(param(ctx, "conversation_id"), "conversation_id is not an id"),
         MessageRoutes.oneOf(param(ctx, "direction"), MessageRoutes.DIRECTIONS, "direction"),
         MessageRoutes.oneOf(param(ctx, "status"), MessageRoutes.STATUSES, "status"), null);
     int limit = number(param(ctx, "limit"), DEFAULT_LIMIT, 1, MAX_LIMIT, "limit");

@@ -14,9 +14,12 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 
 /**
@@ -105,8 +108,8 @@ public final class MessageRoutes implements Routes {
       throw ApiException.invalid("type is not a message type");
     }
     return new Filter(caller.organizationId(), text == null ? null : text.strip(), from, to,
-        id(request.getParam("channel_id"), "channel_id"), null, id(request.getParam("contact_id"), "contact_id"),
-        id(request.getParam("conversation_id"), "conversation_id"), direction, status, type);
+        Api.idParam(ctx, "channel_id"), null, Api.idParam(ctx, "contact_id"), Api.idParam(ctx, "conversation_id"),
+        direction, status, type);
   }
 
   /**
@@ -122,7 +125,7 @@ public final class MessageRoutes implements Routes {
         LocalDate day = LocalDate.parse(value);
         return (endOfDay ? day.plusDays(1) : day).atStartOfDay().toInstant(ZoneOffset.UTC);
       }
-      return java.time.OffsetDateTime.parse(value).toInstant();
+      return OffsetDateTime.parse(value).toInstant();
     } catch (DateTimeParseException e) {
       throw ApiException.invalid(name + " must be a date (2026-01-31) or a time (2026-01-31T10:00:00Z)");
     }
@@ -132,21 +135,10 @@ public final class MessageRoutes implements Routes {
     if (value == null || value.isEmpty()) {
       return null;
     }
-    String lower = value.toLowerCase(java.util.Locale.ROOT);
+    String lower = value.toLowerCase(Locale.ROOT);
     if (!allowed.contains(lower)) {
-      throw ApiException.invalid(name + " must be one of " + String.join(", ", new java.util.TreeSet<>(allowed)));
+      throw ApiException.invalid(name + " must be one of " + String.join(", ", new TreeSet<>(allowed)));
     }
     return lower;
-  }
-
-  static UUID id(String value, String name) {
-    if (value == null || value.isEmpty()) {
-      return null;
-    }
-    try {
-      return UUID.fromString(value);
-    } catch (IllegalArgumentException e) {
-      throw ApiException.invalid(name + " is not an id");
-    }
   }
 }

@@ -185,7 +185,7 @@ public final class ContactStore {
   /** Up to {@code limit} contacts, newest first, after {@code (afterCreated, afterId)}. */
   public Future<List<ContactRow>> list(SqlClient client, UUID organizationId, ListFilter filter,
       OffsetDateTime afterCreated, UUID afterId, int limit) {
-    String text = filter.q() == null ? null : "%" + likeEscaped(filter.q().toLowerCase()) + "%";
+    String text = filter.q() == null ? null : Database.containing(filter.q());
     String digits = filter.q() == null ? null : filter.q().replaceAll("[\\s().+\\-]", "");
     String number = digits != null && digits.matches("[0-9]+") ? "%" + digits + "%" : null;
     return client.preparedQuery(LIST)
@@ -234,11 +234,6 @@ public final class ContactStore {
   /** Deletes the contact with its identities, notes and the merge records kept on it. */
   public Future<Void> delete(SqlClient tx, UUID organizationId, UUID id) {
     return tx.preparedQuery(DELETE).execute(Tuple.of(id, organizationId)).mapEmpty();
-  }
-
-  /** {@code text} with LIKE's wildcards and escape character taken literally. */
-  static String likeEscaped(String text) {
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
   }
 
   private static <T> Future<T> numberTaken(Throwable failure) {

@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -268,7 +267,7 @@ public final class ConversationStore {
       sql.append(" AND c.unread_count > 0");
     }
     if (filter.text() != null) {
-      params.addValue("%" + likeEscape(filter.text().toLowerCase(Locale.ROOT)) + "%");
+      params.addValue(Database.containing(filter.text()));
       int p = params.size();
       sql.append(" AND (lower(ct.name) LIKE $").append(p).append(" OR ct.mobile_number LIKE $").append(p)
           .append(" OR lower(ct.email) LIKE $").append(p).append(")");
@@ -310,11 +309,6 @@ public final class ConversationStore {
               .put("message_count", row.getLong("message_count"))));
           return page;
         });
-  }
-
-  /** {@code %} and {@code _} match themselves in a LIKE pattern built from user text. */
-  public static String likeEscape(String text) {
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
   }
 
   private static Listed listed(Row row) {

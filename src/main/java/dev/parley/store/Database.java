@@ -72,6 +72,15 @@ public final class Database {
     return "jdbc:postgresql://" + options.getHost() + ":" + options.getPort() + "/" + database;
   }
 
+  /**
+   * The LIKE pattern matching any text that contains {@code text} in lower case, with LIKE's wildcards and escape
+   * character in {@code text} taken literally (compare it with {@code lower(column)}).
+   */
+  static String containing(String text) {
+    String lower = text.toLowerCase(java.util.Locale.ROOT);
+    return "%" + lower.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+  }
+
   /** A column list ({@code "a, b"}) with each column qualified by a table alias ({@code "m.a, m.b"}). */
   static String qualified(String alias, String columns) {
     return java.util.Arrays.stream(columns.split(","))

@@ -12,6 +12,7 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -304,7 +305,7 @@ public final class MessageStore {
     var history = new JsonArray();
     String[] statuses = row.getArrayOfStrings("statuses");
     if (statuses != null) {
-      java.time.OffsetDateTime[] times = row.getArrayOfOffsetDateTimes("times");
+      OffsetDateTime[] times = row.getArrayOfOffsetDateTimes("times");
       Integer[] codes = row.getArrayOfIntegers("codes");
       String[] titles = row.getArrayOfStrings("titles");
       for (int i = 0; i < statuses.length; i++) {

@@ -1,5 +1,6 @@
 package dev.parley.auth;
 
+import static dev.parley.testing.TestApp.errorCode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -42,10 +43,6 @@ class AuthTest {
     return app.api(HttpMethod.GET, "/api/v1/auth/me", null, token);
   }
 
-  private static String code(HttpResponse<Buffer> response) {
-    return response.bodyAsJsonObject().getJsonObject("error").getString("code");
-  }
-
   @Test
   void signInAnswersABearerTokenThatAuthenticatesTheApi() {
     var response = login(TestApp.ADMIN_EMAIL.toUpperCase(), TestApp.ADMIN_PASSWORD);
@@ -80,7 +77,7 @@ class AuthTest {
     assertEquals(401, wrongPassword.statusCode());
     assertEquals(401, realWrong.statusCode());
     assertEquals(wrongPassword.bodyAsString(), realWrong.bodyAsString(), "unknown e-mail and wrong password look alike");
-    assertEquals("invalid_credentials", code(realWrong));
+    assertEquals("invalid_credentials", errorCode(realWrong));
   }
 
   @Test
@@ -88,10 +85,10 @@ class AuthTest {
     assertEquals(400, login(TestApp.ADMIN_EMAIL, "").statusCode());
     var noEmail = app.postJson("/api/v1/auth/login", new JsonObject().put("password", "x"), null);
     assertEquals(400, noEmail.statusCode());
-    assertEquals("invalid_request", code(noEmail));
+    assertEquals("invalid_request", errorCode(noEmail));
     var notJson = app.post("/api/v1/auth/login", Buffer.buffer("email=a&password=b"), null);
     assertEquals(400, notJson.statusCode());
-    assertEquals("invalid_request", code(notJson));
+    assertEquals("invalid_request", errorCode(notJson));
   }
 
   @Test
@@ -102,7 +99,7 @@ class AuthTest {
     }
     var limited = login("target@parley.local", "target-password");
     assertEquals(429, limited.statusCode(), limited.bodyAsString());
-    assertEquals("too_many_attempts", code(limited));
+    assertEquals("too_many_attempts", errorCode(limited));
     assertTrue(Integer.parseInt(limited.getHeader("Retry-After")) > 0);
     // another account from the same client is not locked by this one
     app.createUser(app.organizationId(), "bystander@parley.local", "Bystander", "agent", "bystander-password");
@@ -117,23 +114,23 @@ class AuthTest {
     app.sql("UPDATE users SET active = false WHERE id = $1", user);
     var refused = me(token);
     assertEquals(401, refused.statusCode());
-    assertEquals("account_inactive", code(refused));
+    assertEquals("account_inactive", errorCode(refused));
     var signIn = login("leaver@parley.local", "leaver-password");
     assertEquals(403, signIn.statusCode());
-    assertEquals("account_inactive", code(signIn));
+    assertEquals("account_inactive", errorCode(signIn));
   }
 
   @Test
   void missingForgedAndExpiredTokensAre401WithTheirOwnCodes() {
     var none = me(null);
     assertEquals(401, none.statusCode());
-    assertEquals("unauthorized", code(none));
+    assertEquals("unauthorized", errorCode(none));
 
     String adminId = app.one("SELECT id FROM users WHERE email = $1", TestApp.ADMIN_EMAIL).getUUID("id").toString();
     var forger = new AccessTokens(app.parley.vertx(), "a-secret-that-is-not-the-servers-secret-at-all", Duration.ofHours(1));
     var forged = me(forger.issue(UUID.fromString(adminId), app.organizationId(), "admin", "Forged"));
     assertEquals(401, forged.statusCode());
-    assertEquals("invalid_token", code(forged));
+    assertEquals("invalid_token", errorCode(forged));
 
     String secret = app.one("SELECT value FROM server_secrets WHERE name = 'jwt'").getString("value");
     var shortLived = new AccessTokens(app.parley.vertx(), secret, Duration.ofSeconds(1));
@@ -142,7 +139,7 @@ class AuthTest {
     TestApp.sleep(2100);
     var expired = me(token);
     assertEquals(401, expired.statusCode());
-    assertEquals("token_expired", code(expired));
+    assertEquals("token_expired", errorCode(expired));
   }
 
   @Test
@@ -180,13 +177,13 @@ class AuthTest {
     String agent = app.login("agent-keys@parley.local", "agent-keys-password");
     var byAgent = app.postJson("/api/v1/api_keys", new JsonObject().put("name", "by an agent"), agent);
     assertEquals(403, byAgent.statusCode());
-    assertEquals("forbidden", code(byAgent));
+    assertEquals("forbidden", errorCode(byAgent));
     assertEquals(400, app.postJson("/api/v1/api_keys", new JsonObject(), admin).statusCode());
 
     assertEquals(204, app.api(HttpMethod.DELETE, "/api/v1/api_keys/" + id, null, admin).statusCode());
     var revoked = me(key);
     assertEquals(401, revoked.statusCode());
-    assertEquals("invalid_api_key", code(revoked));
+    assertEquals("invalid_api_key", errorCode(revoked));
     assertEquals(404, app.api(HttpMethod.DELETE, "/api/v1/api_keys/" + UUID.randomUUID(), null, admin).statusCode());
     assertEquals(404, app.api(HttpMethod.DELETE, "/api/v1/api_keys/not-a-uuid", null, admin).statusCode());
   }
@@ -208,7 +205,7 @@ class AuthTest {
   void unknownApiRoutesAnswerJsonErrors() {
     var unknown = app.api(HttpMethod.GET, "/api/v1/no-such-thing", null, app.adminToken());
     assertEquals(404, unknown.statusCode());
-    assertEquals("not_found", code(unknown));
+    assertEquals("not_found", errorCode(unknown));
   }
 
   @Test

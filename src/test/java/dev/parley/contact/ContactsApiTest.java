@@ -1,5 +1,6 @@
 package dev.parley.contact;
 
+import static dev.parley.testing.TestApp.errorCode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -74,10 +75,6 @@ class ContactsApiTest {
 
   private static HttpResponse<Buffer> call(HttpMethod method, String path, JsonObject body, String token) {
     return app.api(method, path, body, token);
-  }
-
-  private static String code(HttpResponse<Buffer> response) {
-    return response.bodyAsJsonObject().getJsonObject("error").getString("code");
   }
 
   private static JsonObject create(JsonObject body, String token) {
@@ -158,16 +155,16 @@ class ContactsApiTest {
 
     var national = call(HttpMethod.POST, "/api/v1/contacts", new JsonObject().put("mobile_number", "020 7946 0958"), admin);
     assertEquals(400, national.statusCode());
-    assertEquals("phone_country_code_missing", code(national));
+    assertEquals("phone_country_code_missing", errorCode(national));
     for (String invalid : new String[] {"+44 20", "+447700900123", "call me", "+999 1234 5678"}) {
       var refused = call(HttpMethod.POST, "/api/v1/contacts", new JsonObject().put("mobile_number", invalid), admin);
       assertEquals(400, refused.statusCode(), invalid);
-      assertEquals("invalid_phone_number", code(refused), invalid);
+      assertEquals("invalid_phone_number", errorCode(refused), invalid);
     }
     var duplicate = call(HttpMethod.POST, "/api/v1/contacts", new JsonObject().put("name", "Again")
         .put("mobile_number", "+442079460958"), admin);
     assertEquals(409, duplicate.statusCode());
-    assertEquals("contact_exists", code(duplicate));
+    assertEquals("contact_exists", errorCode(duplicate));
     assertEquals(1L, app.one("SELECT count(*) AS n FROM contacts WHERE mobile_number = '+442079460958'").getLong("n"));
     // the same number is free in another organization
     assertEquals(201, call(HttpMethod.POST, "/api/v1/contacts", new JsonObject().put("mobile_number", "+442079460958"),
@@ -205,7 +202,7 @@ class ContactsApiTest {
     for (JsonObject body : bad) {
       var refused = call(HttpMethod.POST, "/api/v1/contacts", body, admin);
       assertEquals(400, refused.statusCode(), body.encode());
-      assertEquals("invalid_request", code(refused), body.encode());
+      assertEquals("invalid_request", errorCode(refused), body.encode());
     }
     String id = create(new JsonObject().put("name", "Valid"), admin).getString("id");
     for (JsonObject body : bad) {
@@ -213,7 +210,7 @@ class ContactsApiTest {
         assertEquals(400, call(HttpMethod.PATCH, "/api/v1/contacts/" + id, body, admin).statusCode(), body.encode());
       }
     }
-    assertEquals("phone_country_code_missing", code(call(HttpMethod.PATCH, "/api/v1/contacts/" + id,
+    assertEquals("phone_country_code_missing", errorCode(call(HttpMethod.PATCH, "/api/v1/contacts/" + id,
         new JsonObject().put("mobile_number", "07946 0958 12"), admin)));
     assertEquals("Valid", call(HttpMethod.GET, "/api/v1/contacts/" + id, null, admin).bodyAsJsonObject().getString("name"));
   }
@@ -223,7 +220,7 @@ class ContactsApiTest {
     var agentNamesAdmin = call(HttpMethod.POST, "/api/v1/contacts",
         new JsonObject().put("name", "Mine?").put("owner_id", adminId.toString()), agent);
     assertEquals(403, agentNamesAdmin.statusCode());
-    assertEquals("forbidden", code(agentNamesAdmin));
+    assertEquals("forbidden", errorCode(agentNamesAdmin));
     assertEquals(agentId.toString(), create(new JsonObject().put("name", "Self").put("owner_id", agentId.toString()), agent)
         .getString("owner_id"));
     assertEquals(adminId.toString(), create(new JsonObject().put("name", "By admin"), admin).getString("owner_id"));
@@ -241,7 +238,7 @@ class ContactsApiTest {
       var refused = call(HttpMethod.POST, "/api/v1/contacts",
           new JsonObject().put("name", "Bad owner").put("owner_id", owner.toString()), admin);
       assertEquals(400, refused.statusCode());
-      assertEquals("invalid_owner", code(refused));
+      assertEquals("invalid_owner", errorCode(refused));
     }
 
     // agents edit any contact but hand over only their own or unowned ones
@@ -250,7 +247,7 @@ class ContactsApiTest {
     var notOwner = call(HttpMethod.PATCH, "/api/v1/contacts/" + adminsContact,
         new JsonObject().put("owner_id", agentId.toString()), agent);
     assertEquals(403, notOwner.statusCode());
-    assertEquals("not_owner", code(notOwner));
+    assertEquals("not_owner", errorCode(notOwner));
     assertEquals(403, call(HttpMethod.PATCH, "/api/v1/contacts/" + adminsContact, new JsonObject().putNull("owner_id"), agent)
         .statusCode());
     assertEquals(200, call(HttpMethod.PATCH, "/api/v1/contacts/" + adminsContact,
@@ -264,7 +261,7 @@ class ContactsApiTest {
     assertEquals(agentId.toString(), patch(adminsContact, new JsonObject().put("owner_id", agentId.toString()), admin)
         .getString("owner_id"));
     assertNull(patch(adminsContact, new JsonObject().putNull("owner_id"), service).getValue("owner_id"));
-    assertEquals("invalid_owner", code(call(HttpMethod.PATCH, "/api/v1/contacts/" + adminsContact,
+    assertEquals("invalid_owner", errorCode(call(HttpMethod.PATCH, "/api/v1/contacts/" + adminsContact,
         new JsonObject().put("owner_id", inactive.toString()), admin)));
   }
 
@@ -306,7 +303,7 @@ class ContactsApiTest {
         .getJsonObject("address").getString("country"));
     var taken = call(HttpMethod.PATCH, "/api/v1/contacts/" + noNumber, new JsonObject().put("mobile_number", "+4915112345678"), admin);
     assertEquals(409, taken.statusCode(), "another contact has this number");
-    assertEquals("contact_exists", code(taken));
+    assertEquals("contact_exists", errorCode(taken));
     app.awaitEvent(Duration.ofSeconds(5), e -> e.type().equals(OrgEvent.CONTACT_UPDATED)
         && id.equals(e.data().getString("id")) && "proactive".equals(e.data().getString("preference")));
   }
@@ -362,7 +359,7 @@ class ContactsApiTest {
     List<String> newestFirst = new ArrayList<>(created);
     Collections.reverse(newestFirst);
     assertEquals(newestFirst, seen, "newest first, each once");
-    assertEquals("invalid_cursor", code(call(HttpMethod.GET, "/api/v1/contacts?cursor=nonsense!", null, admin)));
+    assertEquals("invalid_cursor", errorCode(call(HttpMethod.GET, "/api/v1/contacts?cursor=nonsense!", null, admin)));
 
     String grace = create(new JsonObject().put("name", "Filter Grace").put("email", "FILTER.g@example.com")
         .put("mobile_number", "+44 20 7946 0300").put("preference", "proactive"), agent).getString("id");
@@ -463,7 +460,7 @@ class ContactsApiTest {
     call(HttpMethod.POST, "/api/v1/contacts/" + id + "/notes", new JsonObject().put("body", "bye"), agent);
     var byAgent = call(HttpMethod.DELETE, "/api/v1/contacts/" + id, null, agent);
     assertEquals(403, byAgent.statusCode());
-    assertEquals("forbidden", code(byAgent));
+    assertEquals("forbidden", errorCode(byAgent));
     assertEquals(204, call(HttpMethod.DELETE, "/api/v1/contacts/" + id, null, admin).statusCode());
     assertEquals(404, call(HttpMethod.GET, "/api/v1/contacts/" + id, null, admin).statusCode());
     assertEquals(404, call(HttpMethod.DELETE, "/api/v1/contacts/" + id, null, admin).statusCode());
@@ -474,7 +471,7 @@ class ContactsApiTest {
     UUID talking = inbound("14155550401", "Talking", "wamid.delete-1", false);
     var refused = call(HttpMethod.DELETE, "/api/v1/contacts/" + talking, null, service);
     assertEquals(409, refused.statusCode());
-    assertEquals("contact_has_conversations", code(refused));
+    assertEquals("contact_has_conversations", errorCode(refused));
     assertEquals(1L, app.one("SELECT count(*) AS n FROM contacts WHERE id = $1", talking).getLong("n"));
     assertEquals(204, call(HttpMethod.DELETE, "/api/v1/contacts/" + create(new JsonObject().put("name", "Via key"), service)
         .getString("id"), null, service).statusCode());
@@ -498,7 +495,7 @@ class ContactsApiTest {
     var agentRefused = call(HttpMethod.POST, "/api/v1/contacts/" + kept + "/merge",
         new JsonObject().put("merge_contact_id", merged.toString()), agent);
     assertEquals(403, agentRefused.statusCode());
-    assertEquals("forbidden", code(agentRefused));
+    assertEquals("forbidden", errorCode(agentRefused));
     assertEquals(400, call(HttpMethod.POST, "/api/v1/contacts/" + kept + "/merge",
         new JsonObject().put("merge_contact_id", kept.toString()), admin).statusCode(), "not into itself");
     assertEquals(400, call(HttpMethod.POST, "/api/v1/contacts/" + kept + "/merge",
@@ -610,7 +607,7 @@ class ContactsApiTest {
         call(HttpMethod.PATCH, "/api/v1/contacts/" + UUID.randomUUID(), new JsonObject().put("name", "x"), admin));
     for (var answer : answers) {
       assertEquals(404, answer.statusCode(), answer.bodyAsString());
-      assertEquals("not_found", code(answer));
+      assertEquals("not_found", errorCode(answer));
     }
     JsonObject still = call(HttpMethod.GET, base, null, admin).bodyAsJsonObject();
     assertEquals("Private", still.getString("name"));

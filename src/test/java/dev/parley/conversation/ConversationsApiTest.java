@@ -91,7 +91,7 @@ class ConversationsApiTest {
 
   private static void refused(HttpResponse<Buffer> response, int status, String code) {
     assertEquals(status, response.statusCode(), response.bodyAsString());
-    assertEquals(code, response.bodyAsJsonObject().getJsonObject("error").getString("code"));
+    assertEquals(code, TestApp.errorCode(response));
   }
 
   private static List<String> ids(JsonObject page) {

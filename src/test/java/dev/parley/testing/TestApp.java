@@ -268,6 +268,11 @@ public final class TestApp implements AutoCloseable {
     }
   }
 
+  /** The {@code error.code} of an error answer. */
+  public static String errorCode(HttpResponse<Buffer> response) {
+    return response.bodyAsJsonObject().getJsonObject("error").getString("code");
+  }
+
   public static JsonObject json(HttpResponse<Buffer> response) {
     return response.bodyAsJsonObject();
   }

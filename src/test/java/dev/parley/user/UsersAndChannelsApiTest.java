@@ -1,5 +1,6 @@
 package dev.parley.user;
 
+import static dev.parley.testing.TestApp.errorCode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -46,10 +47,6 @@ class UsersAndChannelsApiTest {
     return app.api(method, path, body, token);
   }
 
-  private static String code(HttpResponse<Buffer> response) {
-    return response.bodyAsJsonObject().getJsonObject("error").getString("code");
-  }
-
   @Test
   void adminsCreateUsersWhoCanSignInAndAgentsCanOnlyRead() {
     var created = call(HttpMethod.POST, "/api/v1/users", new JsonObject().put("email", "New.Agent@parley.local")
@@ -64,7 +61,7 @@ class UsersAndChannelsApiTest {
     var duplicate = call(HttpMethod.POST, "/api/v1/users", new JsonObject().put("email", "new.agent@PARLEY.local")
         .put("name", "Again").put("password", "another-password"), admin);
     assertEquals(409, duplicate.statusCode());
-    assertEquals("email_taken", code(duplicate));
+    assertEquals("email_taken", errorCode(duplicate));
 
     var byAgent = call(HttpMethod.POST, "/api/v1/users", new JsonObject().put("email", "x@parley.local")
         .put("name", "X").put("password", "xxxxxxxxxx"), agent);
@@ -84,7 +81,7 @@ class UsersAndChannelsApiTest {
         new JsonObject().put("email", "a@b.example").put("password", "long-enough")}) {
       var refused = call(HttpMethod.POST, "/api/v1/users", bad, admin);
       assertEquals(400, refused.statusCode(), bad.encode());
-      assertEquals("invalid_request", code(refused));
+      assertEquals("invalid_request", errorCode(refused));
     }
   }
 
@@ -108,7 +105,7 @@ class UsersAndChannelsApiTest {
     String adminId = app.one("SELECT id FROM users WHERE email = $1", TestApp.ADMIN_EMAIL).getUUID("id").toString();
     var demote = call(HttpMethod.PATCH, "/api/v1/users/" + adminId, new JsonObject().put("role", "agent"), admin);
     assertEquals(409, demote.statusCode(), demote.bodyAsString());
-    assertEquals("last_admin", code(demote));
+    assertEquals("last_admin", errorCode(demote));
     assertEquals("admin", app.one("SELECT role FROM users WHERE id = $1::uuid", adminId).getString("role"));
     assertEquals(409, call(HttpMethod.PATCH, "/api/v1/users/" + adminId, new JsonObject().put("active", false), admin)
         .statusCode());
@@ -136,7 +133,7 @@ class UsersAndChannelsApiTest {
     long total = app.one("SELECT count(*) AS n FROM users WHERE organization_id = $1", app.organizationId()).getLong("n");
     assertEquals(total, seen.size());
     assertTrue(pages >= 4);
-    assertEquals("invalid_cursor", code(call(HttpMethod.GET, "/api/v1/users?cursor=garbage!", null, admin)));
+    assertEquals("invalid_cursor", errorCode(call(HttpMethod.GET, "/api/v1/users?cursor=garbage!", null, admin)));
     assertEquals(400, call(HttpMethod.GET, "/api/v1/users?limit=0", null, admin).statusCode());
   }
 
@@ -177,7 +174,7 @@ class UsersAndChannelsApiTest {
         .put("name", "Again").put("external_id", "400000000000004")
         .put("credentials", new JsonObject().put("app_secret", "a").put("verify_token", "b")), admin);
     assertEquals(409, duplicate.statusCode());
-    assertEquals("channel_exists", code(duplicate));
+    assertEquals("channel_exists", errorCode(duplicate));
   }
 
   @Test
@@ -185,10 +182,10 @@ class UsersAndChannelsApiTest {
     JsonObject valid = new JsonObject().put("provider", "whatsapp").put("name", "N").put("external_id", "500000000000005")
         .put("credentials", new JsonObject().put("app_secret", "a").put("verify_token", "b"));
     assertEquals(403, call(HttpMethod.POST, "/api/v1/channels", valid, agent).statusCode());
-    assertEquals("unknown_provider", code(call(HttpMethod.POST, "/api/v1/channels", valid.copy().put("provider", "pigeon"), admin)));
-    assertEquals("missing_credentials", code(call(HttpMethod.POST, "/api/v1/channels",
+    assertEquals("unknown_provider", errorCode(call(HttpMethod.POST, "/api/v1/channels", valid.copy().put("provider", "pigeon"), admin)));
+    assertEquals("missing_credentials", errorCode(call(HttpMethod.POST, "/api/v1/channels",
         valid.copy().put("credentials", new JsonObject().put("app_secret", "a")), admin)));
-    assertEquals("invalid_request", code(call(HttpMethod.POST, "/api/v1/channels",
+    assertEquals("invalid_request", errorCode(call(HttpMethod.POST, "/api/v1/channels",
         valid.copy().put("credentials", new JsonObject().put("app_secret", "a").put("verify_token", "b").put("pin", "1")), admin)));
     assertEquals(400, call(HttpMethod.PATCH, "/api/v1/channels/" + TestApp.CHANNEL_ID,
         new JsonObject().put("credentials", new JsonObject().putNull("app_secret")), admin).statusCode());
