@@ -163,6 +163,23 @@ class MessagesApiTest {
   }
 
   @Test
+  void anotherOrganizationSeesNoneOfTheseMessages() {
+    UUID other = app.createOrganization("Elsewhere", UUID.randomUUID(), "500000000000005", "elsewhere-secret");
+    app.createUser(other, "admin@elsewhere.test", "Elsewhere Admin", "admin", "elsewhere-password");
+    String stranger = app.login("admin@elsewhere.test", "elsewhere-password");
+    assertEquals(404, app.api(HttpMethod.GET, "/api/v1/conversations/" + conversation + "/messages", null, stranger)
+        .statusCode());
+    assertEquals(0, app.api(HttpMethod.GET, "/api/v1/messages?conversation_id=" + conversation, null, stranger)
+        .bodyAsJsonObject().getJsonArray("data").size());
+    var export = app.api(HttpMethod.GET, "/api/v1/messages/export?format=jsonl&conversation_id=" + conversation, null,
+        stranger);
+    assertEquals(200, export.statusCode());
+    assertEquals("", export.bodyAsString() == null ? "" : export.bodyAsString());
+    assertEquals(0, app.api(HttpMethod.GET, "/rest/v1/messages?conversation_id=" + conversation, null, stranger)
+        .bodyAsJsonArray().size());
+  }
+
+  @Test
   void theCompatibilityRouteFiltersLikeThePlatformsEndpoint() {
     String key = app.postJson("/api/v1/api_keys", new JsonObject().put("name", "Integration"), admin)
         .bodyAsJsonObject().getString("key");
