@@ -37,6 +37,19 @@ public final class ConfigLoader {
     ENV_OVERRIDES.put("PARLEY_DATA_DIR", "data_dir");
     ENV_OVERRIDES.put("PARLEY_INGEST_INSTANCES", "ingest.instances");
     ENV_OVERRIDES.put("PARLEY_CONVERSATION_INSTANCES", "conversation.instances");
+    ENV_OVERRIDES.put("PARLEY_WHATSAPP_GRAPH_URL", "whatsapp.graph_url");
+    ENV_OVERRIDES.put("PARLEY_WHATSAPP_GRAPH_VERSION", "whatsapp.graph_version");
+    ENV_OVERRIDES.put("PARLEY_DISPATCH_RATE_PER_NUMBER", "dispatch.rate_per_number");
+    ENV_OVERRIDES.put("PARLEY_DISPATCH_RETRY_BASE", "dispatch.retry_base");
+    ENV_OVERRIDES.put("PARLEY_DISPATCH_RETRY_DEADLINE", "dispatch.retry_deadline");
+    ENV_OVERRIDES.put("PARLEY_DISPATCH_RECONCILE_GRACE", "dispatch.reconcile_grace");
+    ENV_OVERRIDES.put("PARLEY_DISPATCH_POLL_INTERVAL", "dispatch.poll_interval");
+    ENV_OVERRIDES.put("PARLEY_DISPATCH_LEASE", "dispatch.lease");
+    ENV_OVERRIDES.put("PARLEY_DISPATCH_MARK_READ", "dispatch.mark_read");
+    ENV_OVERRIDES.put("PARLEY_MEDIA_DIR", "media.dir");
+    ENV_OVERRIDES.put("PARLEY_MEDIA_RETENTION", "media.retention");
+    ENV_OVERRIDES.put("PARLEY_SIMULATOR_ENABLED", "simulator.enabled");
+    ENV_OVERRIDES.put("PARLEY_SIMULATOR_PORT", "simulator.port");
     ENV_OVERRIDES.put("PARLEY_SERVICE_WINDOW", "conversation.service_window");
     ENV_OVERRIDES.put("PARLEY_WINDOW_CLOSING_LEAD", "conversation.window_closing_lead");
     ENV_OVERRIDES.put("PARLEY_TIMER_POLL_INTERVAL", "conversation.timer_poll_interval");
@@ -158,6 +171,32 @@ public final class ConfigLoader {
       problems.add("push.idle_timeout (" + push.idleTimeout() + ") must be longer than push.ping_interval ("
           + push.pingInterval() + ")");
     }
+    var whatsapp = new ParleyConfig.WhatsApp(
+        url(root, "whatsapp.graph_url", "http", "https"),
+        string(root, "whatsapp.graph_version", false),
+        duration(root, "whatsapp.request_timeout"));
+    var dispatch = new ParleyConfig.Dispatch(
+        integer(root, "dispatch.pool_size", 1, 256),
+        integer(root, "dispatch.concurrency", 1, 100_000),
+        integer(root, "dispatch.rate_per_number", 1, 1000),
+        integer(root, "dispatch.recipient_burst", 1, 45),
+        duration(root, "dispatch.recipient_interval"),
+        duration(root, "dispatch.retry_base"),
+        duration(root, "dispatch.retry_max_delay"),
+        duration(root, "dispatch.retry_deadline"),
+        duration(root, "dispatch.lease"),
+        duration(root, "dispatch.reconcile_grace"),
+        duration(root, "dispatch.poll_interval"),
+        bool(root, "dispatch.mark_read"));
+    Object mediaDir = get(root, "media.dir");
+    Object retention = get(root, "media.retention");
+    var media = new ParleyConfig.Media(
+        mediaDir == null ? Path.of(dataDir == null ? "data" : dataDir, "media") : Path.of(mediaDir.toString()),
+        retention == null || "forever".equals(retention) ? null : duration(root, "media.retention"),
+        integer(root, "media.max_bytes", 1024, Integer.MAX_VALUE),
+        integer(root, "media.fetch_concurrency", 1, 256));
+    var simulator = new ParleyConfig.Simulator(
+        bool(root, "simulator.enabled"), string(root, "simulator.host", false), integer(root, "simulator.port", 0, 65535));
     var demo = new ParleyConfig.Demo(
         bool(root, "demo.enabled"),
         string(root, "demo.organization_name", false),
@@ -179,7 +218,8 @@ public final class ConfigLoader {
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
-    return new ParleyConfig(http, postgres, redis, Path.of(dataDir), ingest, conversation, auth, push, demo);
+    return new ParleyConfig(http, postgres, redis, Path.of(dataDir), ingest, conversation, auth, push, whatsapp, dispatch,
+        media, simulator, demo);
   }
 
   private static void set(JsonObject root, String path, String value) {

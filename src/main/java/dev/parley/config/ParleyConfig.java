@@ -19,6 +19,10 @@ public record ParleyConfig(
     Conversation conversation,
     Auth auth,
     Push push,
+    WhatsApp whatsapp,
+    Dispatch dispatch,
+    Media media,
+    Simulator simulator,
     Demo demo) {
 
   /**
@@ -81,6 +85,55 @@ public record ParleyConfig(
    */
   public record Push(int instances, int logMaxEvents, Duration logMaxAge, Duration resumeGrace,
       Duration pingInterval, Duration idleTimeout, int maxQueuedBytes, int maxFrameBytes) {}
+
+  /**
+   * The WhatsApp Cloud API (Graph API) as Parley calls it. A channel may override the base URL with its
+   * {@code api_base_url} credential (the demo channel points at the provider simulator that way).
+   *
+   * @param graphUrl e.g. {@code https://graph.facebook.com}
+   * @param graphVersion the pinned API version path segment, e.g. {@code v23.0}
+   * @param requestTimeout a call without an answer by then counts as a timeout (retried)
+   */
+  public record WhatsApp(String graphUrl, String graphVersion, Duration requestTimeout) {}
+
+  /**
+   * Outbound dispatch.
+   *
+   * @param poolSize PostgreSQL connections of the dispatcher's own pool (so bulk sending never starves webhooks)
+   * @param concurrency provider calls in flight per dispatcher instance
+   * @param ratePerNumber messages per second per sending number (WhatsApp: 80 by default, up to 1,000)
+   * @param recipientBurst messages one recipient may get in a burst before pacing applies
+   * @param recipientInterval the steady pace to one recipient (WhatsApp: one per 6 s)
+   * @param retryBase first retry delay; doubles per attempt, with jitter
+   * @param retryMaxDelay longest delay between two attempts
+   * @param retryDeadline a message still not accepted this long after it was queued fails
+   * @param lease how long a claimed message stays with its dispatcher before another node may take it
+   * @param reconcileGrace after a crash, how long to wait for the provider's status webhook to prove an
+   *     interrupted attempt was accepted before sending again
+   * @param pollInterval how often due retries, scheduled messages and abandoned attempts are collected
+   * @param markRead mark the last inbound message read at the provider when the assignee reads the conversation
+   */
+  public record Dispatch(int poolSize, int concurrency, int ratePerNumber, int recipientBurst,
+      Duration recipientInterval, Duration retryBase, Duration retryMaxDelay, Duration retryDeadline, Duration lease,
+      Duration reconcileGrace, Duration pollInterval, boolean markRead) {}
+
+  /**
+   * Media files (inbound ones fetched from the provider; outbound ones uploaded by agents).
+   *
+   * @param dir where files are kept; null means {@code <data_dir>/media}
+   * @param retention how long a file is kept; null keeps files forever
+   * @param maxBytes the largest file accepted (WhatsApp documents: 100 MB)
+   * @param fetchConcurrency inbound files downloaded at once per node
+   */
+  public record Media(Path dir, Duration retention, long maxBytes, int fetchConcurrency) {}
+
+  /**
+   * The built-in WhatsApp provider simulator, started inside Parley for the demo: the demo channel sends to it
+   * and it answers with signed status webhooks.
+   *
+   * @param port 0 picks a free port
+   */
+  public record Simulator(boolean enabled, String host, int port) {}
 
   /** The demo organization, admin, agent and WhatsApp channel created on first start when enabled. */
   public record Demo(

@@ -10,6 +10,10 @@ public record ChannelSecrets(JsonObject credentials) {
   public static final String APP_SECRET = "app_secret";
   public static final String VERIFY_TOKEN = "verify_token";
   public static final String ACCESS_TOKEN = "access_token";
+  /** The provider API's base URL for this channel, when it is not the configured default (the demo's simulator). */
+  public static final String API_BASE_URL = "api_base_url";
+  /** The WhatsApp Business Account id, which owns the message templates. */
+  public static final String WABA_ID = "waba_id";
 
   /** The named credential, or null when the channel has none. */
   public String get(String name) {

@@ -61,9 +61,13 @@ public final class WhatsAppProvider implements Provider {
     return Set.of(ChannelSecrets.APP_SECRET, ChannelSecrets.VERIFY_TOKEN);
   }
 
-  /** Plus the access token that sending (Graph API) needs. */
+  /**
+   * Plus what calling the Graph API needs: the access token, the WhatsApp Business Account id (templates) and
+   * optionally another API base URL.
+   */
   @Override
   public Set<String> knownCredentials() {
-    return Set.of(ChannelSecrets.APP_SECRET, ChannelSecrets.VERIFY_TOKEN, ChannelSecrets.ACCESS_TOKEN);
+    return Set.of(ChannelSecrets.APP_SECRET, ChannelSecrets.VERIFY_TOKEN, ChannelSecrets.ACCESS_TOKEN,
+        ChannelSecrets.WABA_ID, ChannelSecrets.API_BASE_URL);
   }
 }
