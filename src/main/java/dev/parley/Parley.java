@@ -29,10 +29,16 @@ import dev.parley.ingest.IngestVerticle;
 import dev.parley.ingest.WebhookRequest;
 import dev.parley.ingest.WebhookResponse;
 import dev.parley.message.CompatMessageRoutes;
+import dev.parley.media.LocalDiskStorage;
+import dev.parley.media.MediaFetcher;
+import dev.parley.media.MediaLibrary;
+import dev.parley.media.MediaRetention;
+import dev.parley.media.MediaRoutes;
 import dev.parley.message.MessageRoutes;
 import dev.parley.ops.HealthRoutes;
 import dev.parley.ops.WebhookMetrics;
 import dev.parley.provider.ProviderRegistry;
+import dev.parley.provider.whatsapp.WhatsAppGraph;
 import dev.parley.provider.whatsapp.WhatsAppProvider;
 import dev.parley.push.EventLog;
 import dev.parley.push.EventPublisher;
@@ -82,6 +88,8 @@ public final class Parley implements AutoCloseable {
   private ApiRoutes api;
   private Pool pool;
   private Redis redis;
+  private WhatsAppGraph graph;
+  private MediaLibrary media;
   private String pgUrl;
   private String redisUrl;
   private boolean closed;
@@ -166,12 +174,18 @@ public final class Parley implements AutoCloseable {
     var users = new UserStore(pool);
     var authenticator = new Authenticator(tokens, apiKeys, users);
     var pushHub = new PushHub(new PushMetrics(registry));
+    graph = new WhatsAppGraph(vertx, config.whatsapp());
+    var mediaStorage = new LocalDiskStorage(vertx, config.media().dir());
+    media = new MediaLibrary(pool, mediaStorage, graph, vertx, config.media());
+    deploy(1, () -> new MediaFetcher(pool, committer, mediaStorage, graph, config.media()));
+    deploy(1, () -> new MediaRetention(pool, committer, mediaStorage, config.media()));
     api = new ApiRoutes(authenticator,
         new AuthRoutes(vertx, users, tokens, apiKeys, new LoginLimiter(redis, keys, config.auth())),
         new WebSocketEndpoint(pushHub, authenticator),
         List.of(new UserRoutes(vertx, users), new ChannelRoutes(channels, providers),
             new ConversationRoutes(pool, committer, cache, users), new MessageRoutes(pool),
-            new ContactRoutes(pool, committer, users)),
+            new ContactRoutes(pool, committer, users),
+            new MediaRoutes(pool, media, mediaStorage, mediaStorage.uploadsDir(), config.media().maxBytes())),
         List.of(new CompatMessageRoutes(pool)));
     deploy(ParleyConfig.instancesOrCores(config.http().instances()), () -> {
       var verticle = new HttpVerticle(config.http(), health, registry, webhookMetrics, api, config.push().maxFrameBytes());
@@ -209,6 +223,11 @@ public final class Parley implements AutoCloseable {
     return pool;
   }
 
+  /** Media files: what the dispatcher sends an uploaded or received file with. */
+  public MediaLibrary media() {
+    return media;
+  }
+
   public Redis redis() {
     return redis;
   }
@@ -227,6 +246,9 @@ public final class Parley implements AutoCloseable {
     while (!deployments.isEmpty()) {
       String id = deployments.pop();
       quietly("undeploy " + id, () -> vertx.undeploy(id).await());
+    }
+    if (graph != null) {
+      quietly("close WhatsApp client", () -> graph.close().await());
     }
     if (pool != null) {
       quietly("close PostgreSQL pool", () -> pool.close().await());
