@@ -5,7 +5,9 @@ import dev.parley.http.Api;
 import dev.parley.http.ApiException;
 import dev.parley.http.ErrorResponse;
 import dev.parley.http.Routes;
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.FileUpload;
 import io.vertx.ext.web.Router;
@@ -15,6 +17,7 @@ import io.vertx.sqlclient.Pool;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -30,6 +33,8 @@ public final class MediaRoutes implements Routes {
   private static final Logger log = LoggerFactory.getLogger(MediaRoutes.class);
   /** Room for the multipart framing and the {@code type} field around the file itself. */
   private static final long MULTIPART_OVERHEAD = 64 * 1024;
+  /** How long a refused upload's connection stays open for the client to read the answer. */
+  private static final Duration LINGER = Duration.ofSeconds(1);
 
   private final Pool pool;
   private final MediaLibrary library;
@@ -47,8 +52,9 @@ public final class MediaRoutes implements Routes {
 
   @Override
   public void mount(Router api) {
+    // two routes: Vert.x Web lets no handler of a route run before its body handler
+    api.post("/media").handler(this::refuseDeclaredTooLarge);
     api.post("/media")
-        .handler(this::refuseDeclaredTooLarge)
         .handler(BodyHandler.create(uploadsDir.toString())
             .setBodyLimit(maxBytes + MULTIPART_OVERHEAD)
             .setMergeFormAttributes(false)
@@ -61,7 +67,16 @@ public final class MediaRoutes implements Routes {
   private void refuseDeclaredTooLarge(RoutingContext ctx) {
     String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
     if (length != null && length.matches("\\d{1,18}") && Long.parseLong(length) > maxBytes + MULTIPART_OVERHEAD) {
-      tooLarge(ctx.response());
+      HttpServerRequest request = ctx.request();
+      tooLarge(ctx.response()).onComplete(sent -> {
+        // a lingering close: what the client sends meanwhile is discarded (closing with unread bytes could reset
+        // the connection before the client reads the answer), then the connection ends
+        if (!request.isEnded()) {
+          request.handler(ignored -> {});
+          request.resume();
+        }
+        ctx.vertx().setTimer(LINGER.toMillis(), id -> request.connection().close());
+      });
       return;
     }
     ctx.next();
@@ -91,10 +106,9 @@ public final class MediaRoutes implements Routes {
     }
   }
 
-  private void tooLarge(HttpServerResponse response) {
-    // the rest of the body is not read: close the connection rather than drain it
+  private Future<Void> tooLarge(HttpServerResponse response) {
     response.putHeader(HttpHeaders.CONNECTION, "close");
-    ErrorResponse.send(response, 413, "media_too_large", "files are limited to " + maxBytes + " bytes");
+    return ErrorResponse.send(response, 413, "media_too_large", "files are limited to " + maxBytes + " bytes");
   }
 
   private void download(RoutingContext ctx) {
