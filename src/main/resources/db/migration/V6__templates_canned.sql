@@ -8,8 +8,8 @@ CREATE TABLE templates (
   organization_id      uuid NOT NULL REFERENCES organizations (id),
   channel_id           uuid NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
   provider_template_id text,                 -- WhatsApp's template id
-  name                 text NOT NULL,
-  language             text NOT NULL,         -- e.g. en_US, exactly as the provider spells it
+  name                 text COLLATE "C" NOT NULL,
+  language             text COLLATE "C" NOT NULL,   -- e.g. en_US, exactly as the provider spells it
   category             text,                  -- MARKETING, UTILITY, AUTHENTICATION
   status               text NOT NULL,         -- APPROVED, PENDING, REJECTED, PAUSED, DISABLED, ... as the provider says
   parameter_format     text NOT NULL DEFAULT 'POSITIONAL' CHECK (parameter_format IN ('POSITIONAL', 'NAMED')),
@@ -19,7 +19,7 @@ CREATE TABLE templates (
   updated_at           timestamptz NOT NULL DEFAULT now(),
   CONSTRAINT templates_channel_name_language_key UNIQUE (channel_id, name, language)
 );
--- the list (alphabetical, then language) and its filters
+-- the list (by name, then language; byte order, the same on every server) and its filters
 CREATE INDEX templates_org_name_idx ON templates (organization_id, name, language, id);
 
 -- When each channel's templates were last claimed for a periodic sync: a round claims the channels that are due in
@@ -33,7 +33,7 @@ CREATE TABLE template_syncs (
 CREATE TABLE canned_responses (
   id              uuid PRIMARY KEY,
   organization_id uuid NOT NULL REFERENCES organizations (id),
-  short_code      text NOT NULL CHECK (short_code ~ '^[a-z0-9_-]{1,32}$'),   -- stored in lower case
+  short_code      text COLLATE "C" NOT NULL CHECK (short_code ~ '^[a-z0-9_-]{1,32}$'),   -- stored in lower case
   title           text NOT NULL,
   body            text NOT NULL CHECK (char_length(body) <= 4096),
   created_by      uuid,                      -- a user or an API key
@@ -41,5 +41,5 @@ CREATE TABLE canned_responses (
   created_at      timestamptz NOT NULL DEFAULT now(),
   updated_at      timestamptz NOT NULL DEFAULT now()
 );
--- one short code per organization, whatever its case; also the list's order (short code, id)
+-- one short code per organization, whatever its case; also the list's order (byte order)
 CREATE UNIQUE INDEX canned_responses_org_code_key ON canned_responses (organization_id, lower(short_code));
