@@ -19,7 +19,15 @@ import dev.parley.conversation.ConversationStateVerticle;
 import dev.parley.conversation.InboundBatch;
 import dev.parley.conversation.StateRebuilder;
 import dev.parley.conversation.WindowTimerVerticle;
+import dev.parley.bus.Addresses;
 import dev.parley.demo.DemoBanner;
+import dev.parley.dispatch.DispatchVerticle;
+import dev.parley.dispatch.Pacer;
+import dev.parley.dispatch.SendRoutes;
+import dev.parley.dispatch.Sender;
+import dev.parley.http.ApiException;
+import dev.parley.provider.whatsapp.WhatsAppGraph;
+import io.vertx.core.Future;
 import dev.parley.demo.DemoBootstrap;
 import dev.parley.http.ApiRoutes;
 import dev.parley.http.HttpVerticle;
@@ -38,7 +46,6 @@ import dev.parley.message.MessageRoutes;
 import dev.parley.ops.HealthRoutes;
 import dev.parley.ops.WebhookMetrics;
 import dev.parley.provider.ProviderRegistry;
-import dev.parley.provider.whatsapp.WhatsAppGraph;
 import dev.parley.provider.whatsapp.WhatsAppProvider;
 import dev.parley.push.EventLog;
 import dev.parley.push.EventPublisher;
@@ -87,8 +94,9 @@ public final class Parley implements AutoCloseable {
   private Vertx vertx;
   private ApiRoutes api;
   private Pool pool;
-  private Redis redis;
+  private Pool dispatchPool;
   private WhatsAppGraph graph;
+  private Redis redis;
   private MediaLibrary media;
   private String pgUrl;
   private String redisUrl;
@@ -164,6 +172,21 @@ public final class Parley implements AutoCloseable {
         pool, committer, rebuilder, providers, conversation.serviceWindow(), registry));
     deploy(ParleyConfig.instancesOrCores(config.ingest().instances()),
         () -> new IngestVerticle(providers, channels, config.ingest().applyTimeout()));
+    // outbound dispatch works from its own small pool, so bulk sending never makes webhooks wait for a connection
+    var dispatch = config.dispatch();
+    dispatchPool = Database.pool(vertx, pgUrl, dispatch.poolSize());
+    var dispatchCommitter = new Committer(dispatchPool, cache, publisher, rebuilder);
+    graph = new WhatsAppGraph(vertx, config.whatsapp());
+    var mediaStorage = new LocalDiskStorage(vertx, config.media().dir());
+    media = new MediaLibrary(pool, mediaStorage, graph, vertx, config.media());
+    deploy(1, () -> new MediaFetcher(pool, committer, mediaStorage, graph, config.media()));
+    deploy(1, () -> new MediaRetention(pool, committer, mediaStorage, config.media()));
+    Sender.Templates templates = (client, organization, channel, template) -> Future.failedFuture(
+        new ApiException(422, "template_not_found", "no templates are known yet"));
+    var sender = new Sender(vertx, pool, committer, channels, providers, templates, media::check, dispatch);
+    var pacer = new Pacer(redis, keys, dispatch);
+    deploy(1, () -> new DispatchVerticle(dispatchPool, dispatchCommitter, channels, graph, pacer,
+        media::providerMediaId, sender, dispatch, registry));
     var health = new HealthRoutes(pool, redis);
     var webhookMetrics = new WebhookMetrics(registry, Set.of(WhatsAppProvider.NAME));
     String secret = config.auth().jwtSecret() != null
@@ -174,16 +197,13 @@ public final class Parley implements AutoCloseable {
     var users = new UserStore(pool);
     var authenticator = new Authenticator(tokens, apiKeys, users);
     var pushHub = new PushHub(new PushMetrics(registry));
-    graph = new WhatsAppGraph(vertx, config.whatsapp());
-    var mediaStorage = new LocalDiskStorage(vertx, config.media().dir());
-    media = new MediaLibrary(pool, mediaStorage, graph, vertx, config.media());
-    deploy(1, () -> new MediaFetcher(pool, committer, mediaStorage, graph, config.media()));
-    deploy(1, () -> new MediaRetention(pool, committer, mediaStorage, config.media()));
     api = new ApiRoutes(authenticator,
         new AuthRoutes(vertx, users, tokens, apiKeys, new LoginLimiter(redis, keys, config.auth())),
         new WebSocketEndpoint(pushHub, authenticator),
         List.of(new UserRoutes(vertx, users), new ChannelRoutes(channels, providers),
-            new ConversationRoutes(pool, committer, cache, users), new MessageRoutes(pool),
+            new ConversationRoutes(pool, committer, cache, users, dispatch.markRead()
+                ? read -> vertx.eventBus().send(Addresses.DISPATCH_MARK_READ, read) : null),
+            new MessageRoutes(pool), new SendRoutes(pool, committer, sender),
             new ContactRoutes(pool, committer, users),
             new MediaRoutes(pool, media, mediaStorage, mediaStorage.uploadsDir(), config.media().maxBytes())),
         List.of(new CompatMessageRoutes(pool)));
@@ -248,7 +268,10 @@ public final class Parley implements AutoCloseable {
       quietly("undeploy " + id, () -> vertx.undeploy(id).await());
     }
     if (graph != null) {
-      quietly("close WhatsApp client", () -> graph.close().await());
+      quietly("close Graph API client", () -> graph.close().await());
+    }
+    if (dispatchPool != null) {
+      quietly("close dispatch PostgreSQL pool", () -> dispatchPool.close().await());
     }
     if (pool != null) {
       quietly("close PostgreSQL pool", () -> pool.close().await());

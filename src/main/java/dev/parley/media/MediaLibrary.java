@@ -6,6 +6,7 @@ import dev.parley.http.ApiException;
 import dev.parley.provider.whatsapp.WhatsAppGraph;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
 import java.io.IOException;
@@ -58,6 +59,32 @@ public final class MediaLibrary {
   /** The organization's file; fails with 404 {@code media_not_found} when there is none (or it is another's). */
   public Future<MediaFile> find(SqlClient client, UUID organizationId, UUID id) {
     return store.find(client, organizationId, id).map(found -> found.orElseThrow(MediaLibrary::notFound));
+  }
+
+  /**
+   * The sending pipeline's check of a file referenced by a message to send (the dispatcher's {@code Sender.Media}):
+   * the organization's file, stored, of a MIME type and size WhatsApp takes for {@code messageType}. Answers what
+   * the thread shows of it ({@link MediaFile#messageMedia} with its {@code filename}). Fails 404
+   * {@code media_not_found}, 409 {@code media_not_ready}, 410 {@code media_expired}, 413 {@code media_too_large},
+   * 415 {@code media_type_unsupported}.
+   */
+  public Future<JsonObject> check(SqlClient client, UUID organizationId, String messageType, UUID mediaId) {
+    return find(client, organizationId, mediaId).map(file -> {
+      file.requireStored();
+      MediaTypes.check(messageType, file.mimeType(), file.size());
+      if ("sticker".equals(messageType) && !"sticker".equals(file.type())
+          && file.size() > MediaTypes.STICKER_STATIC_MAX_BYTES) {
+        // not checked as a sticker when it was uploaded: only the static limit is certain
+        throw new ApiException(413, "media_too_large", "a sticker uploaded as " + file.type() + " may have at most "
+            + MediaTypes.STICKER_STATIC_MAX_BYTES + " bytes");
+      }
+      return file.messageMedia(retention).put("filename", file.filename());
+    });
+  }
+
+  /** {@link #providerMediaId(Channel, MediaFile)} by id (the dispatcher's {@code MediaUploads}). */
+  public Future<String> providerMediaId(Channel channel, UUID organizationId, UUID mediaId) {
+    return find(pool, organizationId, mediaId).compose(file -> providerMediaId(channel, file));
   }
 
   /**
