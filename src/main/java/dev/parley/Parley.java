@@ -53,7 +53,13 @@ import dev.parley.store.ConversationCache;
 import dev.parley.store.Database;
 import dev.parley.store.RedisKeys;
 import dev.parley.store.UserStore;
+import dev.parley.canned.CannedResponseRoutes;
+import dev.parley.template.TemplateCatalog;
+import dev.parley.template.TemplateRoutes;
+import dev.parley.template.TemplateSync;
+import dev.parley.template.TemplateSyncVerticle;
 import dev.parley.user.UserRoutes;
+import io.vertx.core.json.JsonObject;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -171,8 +177,12 @@ public final class Parley implements AutoCloseable {
     dispatchPool = Database.pool(vertx, pgUrl, dispatch.poolSize());
     var dispatchCommitter = new Committer(dispatchPool, cache, publisher, rebuilder);
     graph = new WhatsAppGraph(vertx, config.whatsapp());
-    Sender.Templates templates = (client, organization, channel, template) -> Future.failedFuture(
-        new ApiException(422, "template_not_found", "no templates are known yet"));
+    var catalog = new TemplateCatalog();
+    Sender.Templates templates = (client, organization, channel, template) -> catalog
+        .resolve(client, organization, channel, template)
+        .map(rendered -> new JsonObject().put("text", rendered.text()).put("preview", rendered.preview()));
+    var templateSync = new TemplateSync(pool, committer, graph::templates);
+    deploy(1, () -> new TemplateSyncVerticle(pool, channels, templateSync, config.templates().syncInterval()));
     Sender.Media media = (client, organization, type, id) -> Future.failedFuture(
         new ApiException(422, "media_not_found", "no media files are known yet"));
     DispatchVerticle.MediaUploads uploads = (channel, organization, id) -> Future.failedFuture(
@@ -198,7 +208,9 @@ public final class Parley implements AutoCloseable {
             new ConversationRoutes(pool, committer, cache, users, dispatch.markRead()
                 ? read -> vertx.eventBus().send(Addresses.DISPATCH_MARK_READ, read) : null),
             new MessageRoutes(pool), new SendRoutes(pool, committer, sender),
-            new ContactRoutes(pool, committer, users)),
+            new ContactRoutes(pool, committer, users),
+            new TemplateRoutes(pool, channels, templateSync, catalog),
+            new CannedResponseRoutes(pool, committer, users)),
         List.of(new CompatMessageRoutes(pool)));
     deploy(ParleyConfig.instancesOrCores(config.http().instances()), () -> {
       var verticle = new HttpVerticle(config.http(), health, registry, webhookMetrics, api, config.push().maxFrameBytes());
