@@ -21,6 +21,7 @@ import dev.parley.conversation.StateRebuilder;
 import dev.parley.conversation.WindowTimerVerticle;
 import dev.parley.demo.DemoBanner;
 import dev.parley.demo.DemoBootstrap;
+import dev.parley.dispatch.Sender;
 import dev.parley.http.ApiRoutes;
 import dev.parley.http.HttpVerticle;
 import dev.parley.infra.EmbeddedPostgresServer;
@@ -29,6 +30,7 @@ import dev.parley.ingest.IngestVerticle;
 import dev.parley.ingest.WebhookRequest;
 import dev.parley.ingest.WebhookResponse;
 import dev.parley.message.CompatMessageRoutes;
+import dev.parley.message.CompatSendRoutes;
 import dev.parley.message.MessageRoutes;
 import dev.parley.ops.HealthRoutes;
 import dev.parley.ops.WebhookMetrics;
@@ -40,6 +42,8 @@ import dev.parley.push.PushHub;
 import dev.parley.push.PushMetrics;
 import dev.parley.push.PushShard;
 import dev.parley.push.WebSocketEndpoint;
+import dev.parley.schedule.ScheduleRoutes;
+import dev.parley.schedule.SchedulerVerticle;
 import dev.parley.store.ChannelStore;
 import dev.parley.store.ConversationCache;
 import dev.parley.store.Database;
@@ -152,6 +156,8 @@ public final class Parley implements AutoCloseable {
     var publisher = new EventPublisher(vertx, eventLog);
     deploy(1, () -> new WindowTimerVerticle(pool, cache, rebuilder, conversation, registry, publisher));
     var committer = new Committer(pool, cache, publisher, rebuilder);
+    var sender = new Sender();
+    deploy(1, () -> new SchedulerVerticle(pool, sender, config.schedule(), registry));
     deploy(ParleyConfig.instancesOrCores(conversation.instances()), () -> new ConversationStateVerticle(
         pool, committer, rebuilder, providers, conversation.serviceWindow(), registry));
     deploy(ParleyConfig.instancesOrCores(config.ingest().instances()),
@@ -171,8 +177,9 @@ public final class Parley implements AutoCloseable {
         new WebSocketEndpoint(pushHub, authenticator),
         List.of(new UserRoutes(vertx, users), new ChannelRoutes(channels, providers),
             new ConversationRoutes(pool, committer, cache, users), new MessageRoutes(pool),
-            new ContactRoutes(pool, committer, users)),
-        List.of(new CompatMessageRoutes(pool)));
+            new ContactRoutes(pool, committer, users), new ScheduleRoutes(pool)),
+        List.of(new CompatMessageRoutes(pool)),
+        List.of(new CompatSendRoutes(committer, channels, sender)));
     deploy(ParleyConfig.instancesOrCores(config.http().instances()), () -> {
       var verticle = new HttpVerticle(config.http(), health, registry, webhookMetrics, api, config.push().maxFrameBytes());
       httpVerticles.add(verticle);
