@@ -22,7 +22,6 @@ public final class WhatsAppGraph {
   public record MediaInfo(String id, String url, String mimeType, String sha256, long fileSize) {}
 
   public WhatsAppGraph(Vertx vertx, ParleyConfig.WhatsApp config) {
-    throw new UnsupportedOperationException("not yet");
   }
 
   /** {@code POST /{version}/{phone_number_id}/messages} with {@code message} as the complete request body. */
@@ -56,6 +55,6 @@ public final class WhatsAppGraph {
   }
 
   public Future<Void> close() {
-    throw new UnsupportedOperationException("not yet");
+    return Future.succeededFuture();
   }
 }
