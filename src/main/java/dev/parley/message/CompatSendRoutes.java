@@ -38,7 +38,6 @@ import java.util.UUID;
  */
 public final class CompatSendRoutes implements Routes {
   private static final Set<String> MEDIA_TYPES = Set.of("image", "video", "audio", "document", "sticker");
-  private static final int MAX_KEY_LENGTH = 200;
 
   private final Committer committer;
   private final ChannelStore channels;
@@ -73,10 +72,7 @@ public final class CompatSendRoutes implements Routes {
       throw new ApiException(403, "organization_mismatch", "organization_id is not the API key's organization");
     }
     SendRequest request = request(body);
-    String key = ctx.request().getHeader("Idempotency-Key");
-    if (key != null && (key.isBlank() || key.length() > MAX_KEY_LENGTH)) {
-      throw ApiException.invalid("Idempotency-Key must have 1 to " + MAX_KEY_LENGTH + " characters");
-    }
+    String key = ctx.request().getHeader("Idempotency-Key"); // checked by the Sender
     var automation = new Sender.Caller(caller.organizationId(), "automation", null);
     channel(caller.organizationId(), ctx.pathParam("channel"))
         .compose(channel -> committer.transaction((tx, changes) ->
@@ -118,8 +114,8 @@ public final class CompatSendRoutes implements Routes {
       }
       message = new JsonObject().put("type", "text").put("text", new JsonObject().put("body", text));
     } else {
-      if (!(mediaUrl instanceof String url) || !(url.startsWith("https://") || url.startsWith("http://"))) {
-        throw ApiException.invalid("media_url must be an http(s) URL");
+      if (!(mediaUrl instanceof String url) || url.isBlank()) {
+        throw ApiException.invalid("media_url is required with media_type: the file's http(s) URL");
       }
       if (!(mediaType instanceof String type) || !MEDIA_TYPES.contains(type)) {
         throw ApiException.invalid("media_type must be one of audio, document, image, sticker, video");

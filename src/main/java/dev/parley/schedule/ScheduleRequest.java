@@ -1,5 +1,6 @@
 package dev.parley.schedule;
 
+import dev.parley.dispatch.OutboundDraft;
 import dev.parley.http.ApiException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -9,11 +10,10 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
-import java.util.Set;
 
 /**
- * A {@code POST /conversations/{id}/scheduled_messages} body, checked: the message object's shape (its type and
- * that type's object; every sending rule is checked again by the Sender when it goes out), the time in the future,
+ * A {@code POST /conversations/{id}/scheduled_messages} body, checked: the message object as a send checks it now
+ * (every rule about the conversation is checked again by the Sender when it goes out), the time in the future,
  * the recurrence and the time zone. Times without an offset ({@code 2025-03-01T09:00}) are read in the time zone.
  *
  * @param fallbackTemplate a template object ({@code name}, {@code language.code}, {@code components}) sent
@@ -23,11 +23,7 @@ import java.util.Set;
  */
 public record ScheduleRequest(JsonObject message, JsonObject fallbackTemplate, Instant sendAt, Recurrence recurrence,
     ZoneId timeZone, Instant endsAt, Integer maxOccurrences) {
-  public static final int MAX_TEXT_LENGTH = 4096;
   public static final int MAX_OCCURRENCES = 10_000;
-  private static final Set<String> MEDIA = Set.of("image", "video", "audio", "document", "sticker");
-  private static final Set<String> TYPES = Set.of(
-      "text", "image", "video", "audio", "document", "sticker", "location", "contacts", "interactive", "template");
 
   /** Parses and checks {@code body}; throws {@link ApiException} (400, or 422 for a time not in the future). */
   public static ScheduleRequest parse(JsonObject body, Instant now) {
@@ -73,44 +69,20 @@ public record ScheduleRequest(JsonObject message, JsonObject fallbackTemplate, I
     return new ScheduleRequest(message, fallback, sendAt, recurrence, zone, endsAt, maxOccurrences);
   }
 
-  /** The message object's shape: a known type and that type's object; {@code reply_to} optional. */
+  /**
+   * The message object, checked by the same rules a send applies now ({@link OutboundDraft#parse}: type, the type's
+   * object, lengths and limits, with the same codes); reactions are not scheduled.
+   */
   static JsonObject message(Object value) {
     if (!(value instanceof JsonObject message)) {
       throw invalidMessage("message is required: the API's message object, e.g. {\"type\":\"text\",\"text\":{\"body\":\"…\"}}");
     }
-    if (!(message.getValue("type") instanceof String type) || !TYPES.contains(type)) {
-      throw invalidMessage("message.type must be one of " + String.join(", ", TYPES.stream().sorted().toList()));
+    OutboundDraft draft = OutboundDraft.parse(message);
+    if ("reaction".equals(draft.type())) {
+      throw new ApiException(422, "message_type_unsupported", "reactions are sent at once, not scheduled");
     }
-    Object details = message.getValue(type);
-    if (type.equals("contacts")) {
-      if (!(details instanceof JsonArray cards) || cards.isEmpty()) {
-        throw invalidMessage("message.contacts must be a non-empty array of contact cards");
-      }
-    } else if (!(details instanceof JsonObject object)) {
-      throw invalidMessage("message." + type + " must be an object");
-    } else if (type.equals("text")) {
-      if (!(object.getValue("body") instanceof String text) || text.isBlank()) {
-        throw invalidMessage("message.text.body is required");
-      }
-      if (text.length() > MAX_TEXT_LENGTH) {
-        throw invalidMessage("message.text.body is longer than " + MAX_TEXT_LENGTH + " characters");
-      }
-    } else if (MEDIA.contains(type)) {
-      if (!(object.getValue("media_id") instanceof String) && !(object.getValue("link") instanceof String)) {
-        throw invalidMessage("message." + type + " needs a media_id (an uploaded file) or a link");
-      }
-    } else if (type.equals("template")) {
-      template(object, "message.template");
-    } else if (type.equals("location")) {
-      if (!(object.getValue("latitude") instanceof Number) || !(object.getValue("longitude") instanceof Number)) {
-        throw invalidMessage("message.location needs latitude and longitude");
-      }
-    } else if (type.equals("interactive") && !(object.getValue("type") instanceof String)) {
-      throw invalidMessage("message.interactive.type is required (button, list, cta_url, flow)");
-    }
-    Object replyTo = message.getValue("reply_to");
-    if (replyTo != null && !(replyTo instanceof String)) {
-      throw invalidMessage("message.reply_to must be a message id");
+    if ("template".equals(draft.type())) {
+      template(message.getJsonObject("template"), "message.template");
     }
     return message.copy();
   }
