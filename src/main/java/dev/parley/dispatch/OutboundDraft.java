@@ -49,7 +49,7 @@ public record OutboundDraft(String type, String body, JsonObject content, UUID m
       throw new ApiException(422, "message_type_unsupported", "messages of type '" + type + "' cannot be sent");
     }
     UUID replyTo = request.getValue("reply_to") == null ? null : id(request.getValue("reply_to"), "reply_to");
-    JsonObject part = object(request, type);
+    JsonObject part = "contacts".equals(type) ? null : object(request, type);
     return switch (type) {
       case "text" -> text(part, replyTo);
       case "location" -> location(part, replyTo);
