@@ -94,12 +94,10 @@ public final class CompatSendRoutes implements Routes {
     if (!(phone instanceof String written) || written.isBlank()) {
       throw ApiException.invalid("phone_number is required, with its country code (+14155550123)");
     }
-    PhoneNumbers.Normalized number;
-    try {
-      number = PhoneNumbers.entered(written);
-    } catch (PhoneNumbers.Refused refused) {
-      throw new ApiException(400, "invalid_phone_number", refused.getMessage().replace("mobile_number", "phone_number"));
-    }
+    // as lenient as the inbound pipeline (a possible number with its country code), so that every contact a
+    // customer's own messages created is found again by the number they wrote from
+    PhoneNumbers.Normalized number = PhoneNumbers.fromInternational(written).orElseThrow(() -> new ApiException(400,
+        "invalid_phone_number", "phone_number must be a phone number with its country code (+14155550123)"));
     UUID contactId = Api.id(body.getValue("contact_id"), "contact_id is not an id");
     Object mediaUrl = body.getValue("media_url");
     Object mediaType = body.getValue("media_type");
