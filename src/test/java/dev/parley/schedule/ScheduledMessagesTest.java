@@ -231,6 +231,7 @@ class ScheduledMessagesTest {
     String status = app.one("SELECT status FROM messages WHERE id = $1::uuid", sent.getString("last_message_id"))
         .getString("status");
     assertTrue(Set.of("pending", "sent", "failed").contains(status), status);
+    assertTrue(app.metric("parley_scheduled_fired_total", "outcome=\"sent\"") >= 1);
   }
 
   @Test
