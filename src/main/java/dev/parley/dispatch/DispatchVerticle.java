@@ -27,6 +27,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -245,7 +246,9 @@ public final class DispatchVerticle extends VerticleBase {
                 log.warn("message {} was accepted twice ({} and {})", message.id(), message.providerMessageId(),
                     providerMessageId);
               }
-              var status = new StatusRecord("sent", now, null, null, new JsonObject().put("source", "send_response"));
+              // whole seconds, like the provider's own status times, so the history sorts sent before delivered
+              var status = new StatusRecord("sent", now.truncatedTo(ChronoUnit.SECONDS), null, null,
+                  new JsonObject().put("source", "send_response"));
               return statuses.apply(tx, message, status, changes)
                   .compose(v -> "reaction".equals(message.type()) ? react(tx, channel, message, changes)
                       : Future.succeededFuture())
