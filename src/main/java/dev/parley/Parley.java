@@ -29,6 +29,7 @@ import dev.parley.http.ApiException;
 import dev.parley.provider.whatsapp.WhatsAppGraph;
 import io.vertx.core.Future;
 import dev.parley.demo.DemoBootstrap;
+import dev.parley.dispatch.Sender;
 import dev.parley.http.ApiRoutes;
 import dev.parley.http.HttpVerticle;
 import dev.parley.infra.EmbeddedPostgresServer;
@@ -37,6 +38,7 @@ import dev.parley.ingest.IngestVerticle;
 import dev.parley.ingest.WebhookRequest;
 import dev.parley.ingest.WebhookResponse;
 import dev.parley.message.CompatMessageRoutes;
+import dev.parley.message.CompatSendRoutes;
 import dev.parley.message.MessageRoutes;
 import dev.parley.ops.HealthRoutes;
 import dev.parley.ops.WebhookMetrics;
@@ -48,6 +50,8 @@ import dev.parley.push.PushHub;
 import dev.parley.push.PushMetrics;
 import dev.parley.push.PushShard;
 import dev.parley.push.WebSocketEndpoint;
+import dev.parley.schedule.ScheduleRoutes;
+import dev.parley.schedule.SchedulerVerticle;
 import dev.parley.store.ChannelStore;
 import dev.parley.store.ConversationCache;
 import dev.parley.store.Database;
@@ -191,6 +195,7 @@ public final class Parley implements AutoCloseable {
     var pacer = new Pacer(redis, keys, dispatch);
     deploy(1, () -> new DispatchVerticle(dispatchPool, dispatchCommitter, channels, graph, pacer, uploads, sender,
         dispatch, registry));
+    deploy(1, () -> new SchedulerVerticle(pool, sender, config.schedule(), registry));
     var health = new HealthRoutes(pool, redis);
     var webhookMetrics = new WebhookMetrics(registry, Set.of(WhatsAppProvider.NAME));
     String secret = config.auth().jwtSecret() != null
@@ -208,10 +213,11 @@ public final class Parley implements AutoCloseable {
             new ConversationRoutes(pool, committer, cache, users, dispatch.markRead()
                 ? read -> vertx.eventBus().send(Addresses.DISPATCH_MARK_READ, read) : null),
             new MessageRoutes(pool), new SendRoutes(pool, committer, sender),
-            new ContactRoutes(pool, committer, users),
+            new ContactRoutes(pool, committer, users), new ScheduleRoutes(pool),
             new TemplateRoutes(pool, channels, templateSync, catalog),
             new CannedResponseRoutes(pool, committer, users)),
-        List.of(new CompatMessageRoutes(pool)));
+        List.of(new CompatMessageRoutes(pool)),
+        List.of(new CompatSendRoutes(committer, channels, sender)));
     deploy(ParleyConfig.instancesOrCores(config.http().instances()), () -> {
       var verticle = new HttpVerticle(config.http(), health, registry, webhookMetrics, api, config.push().maxFrameBytes());
       httpVerticles.add(verticle);
