@@ -50,6 +50,9 @@ public final class ConfigLoader {
     ENV_OVERRIDES.put("PARLEY_SCHEDULE_LEASE", "schedule.lease");
     ENV_OVERRIDES.put("PARLEY_MEDIA_DIR", "media.dir");
     ENV_OVERRIDES.put("PARLEY_MEDIA_RETENTION", "media.retention");
+    ENV_OVERRIDES.put("PARLEY_MEDIA_MAX_BYTES", "media.max_bytes");
+    ENV_OVERRIDES.put("PARLEY_MEDIA_SWEEP_INTERVAL", "media.sweep_interval");
+    ENV_OVERRIDES.put("PARLEY_MEDIA_RETRY_BASE", "media.retry_base");
     ENV_OVERRIDES.put("PARLEY_SIMULATOR_ENABLED", "simulator.enabled");
     ENV_OVERRIDES.put("PARLEY_SIMULATOR_PORT", "simulator.port");
     ENV_OVERRIDES.put("PARLEY_SERVICE_WINDOW", "conversation.service_window");
@@ -199,7 +202,9 @@ public final class ConfigLoader {
         mediaDir == null ? Path.of(dataDir == null ? "data" : dataDir, "media") : Path.of(mediaDir.toString()),
         retention == null || "forever".equals(retention) ? null : duration(root, "media.retention"),
         integer(root, "media.max_bytes", 1024, Integer.MAX_VALUE),
-        integer(root, "media.fetch_concurrency", 1, 256));
+        integer(root, "media.fetch_concurrency", 1, 256),
+        duration(root, "media.sweep_interval"),
+        duration(root, "media.retry_base"));
     var simulator = new ParleyConfig.Simulator(
         bool(root, "simulator.enabled"), string(root, "simulator.host", false), integer(root, "simulator.port", 0, 65535));
     var demo = new ParleyConfig.Demo(
