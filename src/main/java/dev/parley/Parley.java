@@ -29,6 +29,7 @@ import dev.parley.http.ApiException;
 import dev.parley.provider.whatsapp.WhatsAppGraph;
 import io.vertx.core.Future;
 import dev.parley.demo.DemoBootstrap;
+import dev.parley.dispatch.Sender;
 import dev.parley.http.ApiRoutes;
 import dev.parley.http.HttpVerticle;
 import dev.parley.infra.EmbeddedPostgresServer;
@@ -42,6 +43,7 @@ import dev.parley.media.MediaFetcher;
 import dev.parley.media.MediaLibrary;
 import dev.parley.media.MediaRetention;
 import dev.parley.media.MediaRoutes;
+import dev.parley.message.CompatSendRoutes;
 import dev.parley.message.MessageRoutes;
 import dev.parley.ops.HealthRoutes;
 import dev.parley.ops.WebhookMetrics;
@@ -53,12 +55,20 @@ import dev.parley.push.PushHub;
 import dev.parley.push.PushMetrics;
 import dev.parley.push.PushShard;
 import dev.parley.push.WebSocketEndpoint;
+import dev.parley.schedule.ScheduleRoutes;
+import dev.parley.schedule.SchedulerVerticle;
 import dev.parley.store.ChannelStore;
 import dev.parley.store.ConversationCache;
 import dev.parley.store.Database;
 import dev.parley.store.RedisKeys;
 import dev.parley.store.UserStore;
+import dev.parley.canned.CannedResponseRoutes;
+import dev.parley.template.TemplateCatalog;
+import dev.parley.template.TemplateRoutes;
+import dev.parley.template.TemplateSync;
+import dev.parley.template.TemplateSyncVerticle;
 import dev.parley.user.UserRoutes;
+import io.vertx.core.json.JsonObject;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -177,16 +187,21 @@ public final class Parley implements AutoCloseable {
     dispatchPool = Database.pool(vertx, pgUrl, dispatch.poolSize());
     var dispatchCommitter = new Committer(dispatchPool, cache, publisher, rebuilder);
     graph = new WhatsAppGraph(vertx, config.whatsapp());
+    var catalog = new TemplateCatalog();
+    Sender.Templates templates = (client, organization, channel, template) -> catalog
+        .resolve(client, organization, channel, template)
+        .map(rendered -> new JsonObject().put("text", rendered.text()).put("preview", rendered.preview()));
+    var templateSync = new TemplateSync(pool, committer, graph::templates);
+    deploy(1, () -> new TemplateSyncVerticle(pool, channels, templateSync, config.templates().syncInterval()));
     var mediaStorage = new LocalDiskStorage(vertx, config.media().dir());
     media = new MediaLibrary(pool, mediaStorage, graph, vertx, config.media());
     deploy(1, () -> new MediaFetcher(pool, committer, mediaStorage, graph, config.media()));
     deploy(1, () -> new MediaRetention(pool, committer, mediaStorage, config.media()));
-    Sender.Templates templates = (client, organization, channel, template) -> Future.failedFuture(
-        new ApiException(422, "template_not_found", "no templates are known yet"));
     var sender = new Sender(vertx, pool, committer, channels, providers, templates, media::check, dispatch);
     var pacer = new Pacer(redis, keys, dispatch);
     deploy(1, () -> new DispatchVerticle(dispatchPool, dispatchCommitter, channels, graph, pacer,
         media::providerMediaId, sender, dispatch, registry));
+    deploy(1, () -> new SchedulerVerticle(pool, sender, config.schedule(), registry));
     var health = new HealthRoutes(pool, redis);
     var webhookMetrics = new WebhookMetrics(registry, Set.of(WhatsAppProvider.NAME));
     String secret = config.auth().jwtSecret() != null
@@ -204,9 +219,12 @@ public final class Parley implements AutoCloseable {
             new ConversationRoutes(pool, committer, cache, users, dispatch.markRead()
                 ? read -> vertx.eventBus().send(Addresses.DISPATCH_MARK_READ, read) : null),
             new MessageRoutes(pool), new SendRoutes(pool, committer, sender),
-            new ContactRoutes(pool, committer, users),
+            new ContactRoutes(pool, committer, users), new ScheduleRoutes(pool),
+            new TemplateRoutes(pool, channels, templateSync, catalog),
+            new CannedResponseRoutes(pool, committer, users),
             new MediaRoutes(pool, media, mediaStorage, mediaStorage.uploadsDir(), config.media().maxBytes())),
-        List.of(new CompatMessageRoutes(pool)));
+        List.of(new CompatMessageRoutes(pool)),
+        List.of(new CompatSendRoutes(committer, channels, sender)));
     deploy(ParleyConfig.instancesOrCores(config.http().instances()), () -> {
       var verticle = new HttpVerticle(config.http(), health, registry, webhookMetrics, api, config.push().maxFrameBytes());
       httpVerticles.add(verticle);

@@ -46,6 +46,8 @@ public final class ConfigLoader {
     ENV_OVERRIDES.put("PARLEY_DISPATCH_POLL_INTERVAL", "dispatch.poll_interval");
     ENV_OVERRIDES.put("PARLEY_DISPATCH_LEASE", "dispatch.lease");
     ENV_OVERRIDES.put("PARLEY_DISPATCH_MARK_READ", "dispatch.mark_read");
+    ENV_OVERRIDES.put("PARLEY_SCHEDULE_POLL_INTERVAL", "schedule.poll_interval");
+    ENV_OVERRIDES.put("PARLEY_SCHEDULE_LEASE", "schedule.lease");
     ENV_OVERRIDES.put("PARLEY_MEDIA_DIR", "media.dir");
     ENV_OVERRIDES.put("PARLEY_MEDIA_RETENTION", "media.retention");
     ENV_OVERRIDES.put("PARLEY_MEDIA_MAX_BYTES", "media.max_bytes");
@@ -192,6 +194,8 @@ public final class ConfigLoader {
         duration(root, "dispatch.reconcile_grace"),
         duration(root, "dispatch.poll_interval"),
         bool(root, "dispatch.mark_read"));
+    var schedule = new ParleyConfig.Schedule(
+        duration(root, "schedule.poll_interval"), duration(root, "schedule.lease"));
     Object mediaDir = get(root, "media.dir");
     Object retention = get(root, "media.retention");
     var media = new ParleyConfig.Media(
@@ -226,7 +230,7 @@ public final class ConfigLoader {
       throw new ConfigException(problems);
     }
     return new ParleyConfig(http, postgres, redis, Path.of(dataDir), ingest, conversation, auth, push, whatsapp, dispatch,
-        media, simulator, demo, templates);
+        schedule, media, simulator, demo, templates);
   }
 
   private static void set(JsonObject root, String path, String value) {

@@ -21,6 +21,7 @@ public record ParleyConfig(
     Push push,
     WhatsApp whatsapp,
     Dispatch dispatch,
+    Schedule schedule,
     Media media,
     Simulator simulator,
     Demo demo,
@@ -117,6 +118,15 @@ public record ParleyConfig(
   public record Dispatch(int poolSize, int concurrency, int ratePerNumber, int recipientBurst,
       Duration recipientInterval, Duration retryBase, Duration retryMaxDelay, Duration retryDeadline, Duration lease,
       Duration reconcileGrace, Duration pollInterval, boolean markRead) {}
+
+  /**
+   * Scheduled messages.
+   *
+   * @param pollInterval how often due scheduled messages are collected (how late one may go out)
+   * @param lease how long a claimed scheduled message stays with its node; still unsent then (the node died), another
+   *     node sends it, with the same idempotency key so it never goes out twice
+   */
+  public record Schedule(Duration pollInterval, Duration lease) {}
 
   /**
    * Media files (inbound ones fetched from the provider; outbound ones uploaded by agents).
