@@ -65,6 +65,7 @@ public final class ConfigLoader {
     ENV_OVERRIDES.put("PARLEY_PUSH_PING_INTERVAL", "push.ping_interval");
     ENV_OVERRIDES.put("PARLEY_PUSH_IDLE_TIMEOUT", "push.idle_timeout");
     ENV_OVERRIDES.put("PARLEY_PUSH_MAX_QUEUED_BYTES", "push.max_queued_bytes");
+    ENV_OVERRIDES.put("PARLEY_TEMPLATE_SYNC_INTERVAL", "templates.sync_interval");
     ENV_OVERRIDES.put("PARLEY_DEMO_ENABLED", "demo.enabled");
     ENV_OVERRIDES.put("PARLEY_DEMO_CHANNEL_ID", "demo.channel_id");
     ENV_OVERRIDES.put("PARLEY_DEMO_PHONE_NUMBER_ID", "demo.phone_number_id");
@@ -209,6 +210,7 @@ public final class ConfigLoader {
         string(root, "demo.admin_password", false),
         string(root, "demo.agent_email", false),
         string(root, "demo.agent_password", false));
+    var templates = new ParleyConfig.Templates(duration(root, "templates.sync_interval"));
     for (String password : List.of("demo.admin_password", "demo.agent_password")) {
       Object value = get(root, password);
       if (value != null && value.toString().length() < 8) {
@@ -219,7 +221,7 @@ public final class ConfigLoader {
       throw new ConfigException(problems);
     }
     return new ParleyConfig(http, postgres, redis, Path.of(dataDir), ingest, conversation, auth, push, whatsapp, dispatch,
-        media, simulator, demo);
+        media, simulator, demo, templates);
   }
 
   private static void set(JsonObject root, String path, String value) {

@@ -23,7 +23,8 @@ public record ParleyConfig(
     Dispatch dispatch,
     Media media,
     Simulator simulator,
-    Demo demo) {
+    Demo demo,
+    Templates templates) {
 
   /**
    * @param instances number of HTTP verticle instances; 0 means one per CPU core
@@ -148,6 +149,13 @@ public record ParleyConfig(
       String adminPassword,
       String agentEmail,
       String agentPassword) {}
+
+  /**
+   * WhatsApp message templates.
+   *
+   * @param syncInterval how often each channel's templates are fetched from the provider (and once at start)
+   */
+  public record Templates(Duration syncInterval) {}
 
   /** Number of verticle instances to deploy for a configured count (0 = one per core). */
   public static int instancesOrCores(int configured) {
