@@ -8,17 +8,25 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parley.bus.OrgEvent;
+import dev.parley.simulator.AcceptedMessage;
+import dev.parley.simulator.ProviderSimulator;
+import dev.parley.simulator.SimulatedNumber;
+import dev.parley.simulator.SimulatorOptions;
 import dev.parley.testing.TestApp;
 import dev.parley.testing.WhatsAppPayloads;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +40,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Scheduled messages end to end: the REST API, and the scheduler sending through the real Sender: once, across two
- * nodes, after a restart, after a crash mid-send, outside the service window and every day in a time zone.
+ * nodes, after a restart, after a crash mid-send, outside the service window, every day in a time zone, and through
+ * the provider simulator to {@code read}.
  */
 @Tag("e2e")
 class ScheduledMessagesTest {
@@ -232,6 +241,58 @@ class ScheduledMessagesTest {
         .getString("status");
     assertTrue(Set.of("pending", "sent", "failed").contains(status), status);
     assertTrue(app.metric("parley_scheduled_fired_total", "outcome=\"sent\"") >= 1);
+  }
+
+  @Test
+  void aScheduledMessageReachesTheProviderOnceAndComesBackRead() throws IOException {
+    int port;
+    try (var socket = new ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    Vertx simVertx = Vertx.vertx();
+    ProviderSimulator sim = ProviderSimulator.start(simVertx, new SimulatorOptions()
+        .sentDelay(Duration.ofMillis(50)).deliveredDelay(Duration.ofMillis(150)).readDelay(Duration.ofMillis(300))
+        .shuffleProbability(0).duplicateProbability(0)).await();
+    try {
+      sim.registerNumber(new SimulatedNumber(TestApp.PHONE_NUMBER_ID, "15550001111", "sched-sim-token",
+          TestApp.APP_SECRET, "http://127.0.0.1:" + port + "/webhooks/whatsapp/" + TestApp.CHANNEL_ID,
+          "waba-sched-test", 80, true));
+      var settings = new HashMap<>(FAST);
+      settings.remove("PARLEY_WHATSAPP_GRAPH_URL");
+      settings.put("PARLEY_HTTP_PORT", Integer.toString(port));
+      settings.put("PARLEY_SIMULATOR_ENABLED", "false");
+      settings.put("PARLEY_DISPATCH_POLL_INTERVAL", "PT0.2S");
+      try (TestApp node = TestApp.start(settings)) {
+        node.sql("UPDATE channels SET credentials = credentials || $2 WHERE id = $1", TestApp.CHANNEL_ID,
+            new JsonObject().put("access_token", "sched-sim-token").put("api_base_url", sim.baseUrl()));
+        String token = node.adminToken();
+        String waId = "447700800555";
+        sim.customerWrites(TestApp.PHONE_NUMBER_ID, waId, "Robin", "Can you remind me tomorrow?").await();
+        String conversation = node.one("SELECT cv.id FROM conversations cv JOIN contacts c ON c.id = cv.contact_id "
+            + "WHERE c.mobile_number = $1", "+" + waId).getUUID("id").toString();
+        UUID adminUser = node.one("SELECT id FROM users WHERE email = $1", TestApp.ADMIN_EMAIL).getUUID("id");
+        assertEquals(200, node.postJson("/api/v1/conversations/" + conversation + "/assign",
+            new JsonObject().put("user_id", adminUser.toString()), token).statusCode());
+
+        String id = scheduled(node, token, conversation, new JsonObject()
+            .put("message", text("Here is your reminder")).put("send_at", soon(Duration.ofSeconds(1)))).getString("id");
+        String messageId = awaitStatus(node, token, id, Duration.ofSeconds(10), "sent").getString("last_message_id");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!"read".equals(node.one("SELECT status FROM messages WHERE id = $1::uuid", messageId).getString("status"))
+            && System.nanoTime() < deadline) {
+          TestApp.sleep(50);
+        }
+        assertEquals("read", node.one("SELECT status FROM messages WHERE id = $1::uuid", messageId).getString("status"));
+        List<AcceptedMessage> accepted = sim.stats(TestApp.PHONE_NUMBER_ID).messages().stream()
+            .filter(m -> messageId.equals(m.bizOpaqueCallbackData())).toList();
+        assertEquals(1, accepted.size(), "the provider got it exactly once");
+        assertEquals(waId, accepted.get(0).body().getString("to"));
+        assertEquals("Here is your reminder", accepted.get(0).body().getJsonObject("text").getString("body"));
+      }
+    } finally {
+      sim.close().await();
+      simVertx.close().await();
+    }
   }
 
   @Test
