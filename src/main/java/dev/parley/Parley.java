@@ -27,6 +27,8 @@ import dev.parley.dispatch.SendRoutes;
 import dev.parley.dispatch.Sender;
 import dev.parley.http.ApiException;
 import dev.parley.provider.whatsapp.WhatsAppGraph;
+import dev.parley.simulator.ProviderSimulator;
+import dev.parley.simulator.SimulatorOptions;
 import io.vertx.core.Future;
 import dev.parley.demo.DemoBootstrap;
 import dev.parley.dispatch.Sender;
@@ -38,6 +40,11 @@ import dev.parley.ingest.IngestVerticle;
 import dev.parley.ingest.WebhookRequest;
 import dev.parley.ingest.WebhookResponse;
 import dev.parley.message.CompatMessageRoutes;
+import dev.parley.media.LocalDiskStorage;
+import dev.parley.media.MediaFetcher;
+import dev.parley.media.MediaLibrary;
+import dev.parley.media.MediaRetention;
+import dev.parley.media.MediaRoutes;
 import dev.parley.message.CompatSendRoutes;
 import dev.parley.message.MessageRoutes;
 import dev.parley.ops.HealthRoutes;
@@ -57,7 +64,13 @@ import dev.parley.store.ConversationCache;
 import dev.parley.store.Database;
 import dev.parley.store.RedisKeys;
 import dev.parley.store.UserStore;
+import dev.parley.canned.CannedResponseRoutes;
+import dev.parley.template.TemplateCatalog;
+import dev.parley.template.TemplateRoutes;
+import dev.parley.template.TemplateSync;
+import dev.parley.template.TemplateSyncVerticle;
 import dev.parley.user.UserRoutes;
+import io.vertx.core.json.JsonObject;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -95,7 +108,9 @@ public final class Parley implements AutoCloseable {
   private Pool pool;
   private Pool dispatchPool;
   private WhatsAppGraph graph;
+  private ProviderSimulator simulator;
   private Redis redis;
+  private MediaLibrary media;
   private String pgUrl;
   private String redisUrl;
   private boolean closed;
@@ -154,8 +169,16 @@ public final class Parley implements AutoCloseable {
 
     var keys = new RedisKeys(config.redis().keyPrefix());
     var channels = new ChannelStore(pool);
+    if (config.simulator().enabled()) {
+      simulator = ProviderSimulator.start(vertx, new SimulatorOptions()
+          .host(config.simulator().host()).port(config.simulator().port())).await();
+      log.info("WhatsApp provider simulator on {}", simulator.baseUrl());
+    }
     if (config.demo().enabled()) {
       DemoBootstrap.ensure(vertx, pool, channels, config.demo()).await();
+      if (simulator != null) { // before dispatch starts: the demo channel sends to this start's simulator
+        DemoBootstrap.useSimulator(pool, config.demo(), simulator.baseUrl()).await();
+      }
     }
 
     var providers = ProviderRegistry.standard();
@@ -175,16 +198,20 @@ public final class Parley implements AutoCloseable {
     dispatchPool = Database.pool(vertx, pgUrl, dispatch.poolSize());
     var dispatchCommitter = new Committer(dispatchPool, cache, publisher, rebuilder);
     graph = new WhatsAppGraph(vertx, config.whatsapp());
-    Sender.Templates templates = (client, organization, channel, template) -> Future.failedFuture(
-        new ApiException(422, "template_not_found", "no templates are known yet"));
-    Sender.Media media = (client, organization, type, id) -> Future.failedFuture(
-        new ApiException(422, "media_not_found", "no media files are known yet"));
-    DispatchVerticle.MediaUploads uploads = (channel, organization, id) -> Future.failedFuture(
-        new IllegalStateException("no media files are known yet"));
-    var sender = new Sender(vertx, pool, committer, channels, providers, templates, media, dispatch);
+    var catalog = new TemplateCatalog();
+    Sender.Templates templates = (client, organization, channel, template) -> catalog
+        .resolve(client, organization, channel, template)
+        .map(rendered -> new JsonObject().put("text", rendered.text()).put("preview", rendered.preview()));
+    var templateSync = new TemplateSync(pool, committer, graph::templates);
+    deploy(1, () -> new TemplateSyncVerticle(pool, channels, templateSync, config.templates().syncInterval()));
+    var mediaStorage = new LocalDiskStorage(vertx, config.media().dir());
+    media = new MediaLibrary(pool, mediaStorage, graph, vertx, config.media());
+    deploy(1, () -> new MediaFetcher(pool, committer, mediaStorage, graph, config.media()));
+    deploy(1, () -> new MediaRetention(pool, committer, mediaStorage, config.media()));
+    var sender = new Sender(vertx, pool, committer, channels, providers, templates, media::check, dispatch);
     var pacer = new Pacer(redis, keys, dispatch);
-    deploy(1, () -> new DispatchVerticle(dispatchPool, dispatchCommitter, channels, graph, pacer, uploads, sender,
-        dispatch, registry));
+    deploy(1, () -> new DispatchVerticle(dispatchPool, dispatchCommitter, channels, graph, pacer,
+        media::providerMediaId, sender, dispatch, registry));
     deploy(1, () -> new SchedulerVerticle(pool, sender, config.schedule(), registry));
     var health = new HealthRoutes(pool, redis);
     var webhookMetrics = new WebhookMetrics(registry, Set.of(WhatsAppProvider.NAME));
@@ -203,7 +230,10 @@ public final class Parley implements AutoCloseable {
             new ConversationRoutes(pool, committer, cache, users, dispatch.markRead()
                 ? read -> vertx.eventBus().send(Addresses.DISPATCH_MARK_READ, read) : null),
             new MessageRoutes(pool), new SendRoutes(pool, committer, sender),
-            new ContactRoutes(pool, committer, users), new ScheduleRoutes(pool)),
+            new ContactRoutes(pool, committer, users), new ScheduleRoutes(pool),
+            new TemplateRoutes(pool, channels, templateSync, catalog),
+            new CannedResponseRoutes(pool, committer, users),
+            new MediaRoutes(pool, media, mediaStorage, mediaStorage.uploadsDir(), config.media().maxBytes())),
         List.of(new CompatMessageRoutes(pool)),
         List.of(new CompatSendRoutes(committer, channels, sender)));
     deploy(ParleyConfig.instancesOrCores(config.http().instances()), () -> {
@@ -214,14 +244,25 @@ public final class Parley implements AutoCloseable {
     // deployed after the HTTP edge so that it stops first: sockets close (1012) before the port does
     deploy(ParleyConfig.instancesOrCores(config.push().instances()),
         () -> new PushShard(pushHub, eventLog, publisher, config.push()));
+    if (simulator != null && config.demo().enabled()) {
+      simulator.registerNumber(DemoBootstrap.simulatedNumber(config.demo(), httpPort()));
+    }
     log.info("Parley started on port {}", httpPort());
     if (config.demo().enabled()) {
       System.out.println(DemoBanner.text(config.demo(), httpPort()));
+      if (simulator != null) {
+        System.out.println(DemoBanner.simulatorText(config.demo(), simulator.baseUrl()));
+      }
     }
   }
 
   private void deploy(int instances, Supplier<io.vertx.core.Deployable> verticle) {
     deployments.push(vertx.deployVerticle(verticle, new DeploymentOptions().setInstances(instances)).await());
+  }
+
+  /** The built-in WhatsApp provider simulator, or null when {@code simulator.enabled} is false. */
+  public ProviderSimulator simulator() {
+    return simulator;
   }
 
   /** The HTTP port actually bound. */
@@ -242,6 +283,11 @@ public final class Parley implements AutoCloseable {
     return pool;
   }
 
+  /** Media files: what the dispatcher sends an uploaded or received file with. */
+  public MediaLibrary media() {
+    return media;
+  }
+
   public Redis redis() {
     return redis;
   }
@@ -260,6 +306,9 @@ public final class Parley implements AutoCloseable {
     while (!deployments.isEmpty()) {
       String id = deployments.pop();
       quietly("undeploy " + id, () -> vertx.undeploy(id).await());
+    }
+    if (simulator != null) { // after the HTTP edge: its last status webhooks may still have been answered
+      quietly("close the provider simulator", () -> simulator.close().await());
     }
     if (graph != null) {
       quietly("close Graph API client", () -> graph.close().await());

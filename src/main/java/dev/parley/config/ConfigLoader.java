@@ -50,6 +50,9 @@ public final class ConfigLoader {
     ENV_OVERRIDES.put("PARLEY_SCHEDULE_LEASE", "schedule.lease");
     ENV_OVERRIDES.put("PARLEY_MEDIA_DIR", "media.dir");
     ENV_OVERRIDES.put("PARLEY_MEDIA_RETENTION", "media.retention");
+    ENV_OVERRIDES.put("PARLEY_MEDIA_MAX_BYTES", "media.max_bytes");
+    ENV_OVERRIDES.put("PARLEY_MEDIA_SWEEP_INTERVAL", "media.sweep_interval");
+    ENV_OVERRIDES.put("PARLEY_MEDIA_RETRY_BASE", "media.retry_base");
     ENV_OVERRIDES.put("PARLEY_SIMULATOR_ENABLED", "simulator.enabled");
     ENV_OVERRIDES.put("PARLEY_SIMULATOR_PORT", "simulator.port");
     ENV_OVERRIDES.put("PARLEY_SERVICE_WINDOW", "conversation.service_window");
@@ -67,6 +70,7 @@ public final class ConfigLoader {
     ENV_OVERRIDES.put("PARLEY_PUSH_PING_INTERVAL", "push.ping_interval");
     ENV_OVERRIDES.put("PARLEY_PUSH_IDLE_TIMEOUT", "push.idle_timeout");
     ENV_OVERRIDES.put("PARLEY_PUSH_MAX_QUEUED_BYTES", "push.max_queued_bytes");
+    ENV_OVERRIDES.put("PARLEY_TEMPLATE_SYNC_INTERVAL", "templates.sync_interval");
     ENV_OVERRIDES.put("PARLEY_DEMO_ENABLED", "demo.enabled");
     ENV_OVERRIDES.put("PARLEY_DEMO_CHANNEL_ID", "demo.channel_id");
     ENV_OVERRIDES.put("PARLEY_DEMO_PHONE_NUMBER_ID", "demo.phone_number_id");
@@ -198,7 +202,9 @@ public final class ConfigLoader {
         mediaDir == null ? Path.of(dataDir == null ? "data" : dataDir, "media") : Path.of(mediaDir.toString()),
         retention == null || "forever".equals(retention) ? null : duration(root, "media.retention"),
         integer(root, "media.max_bytes", 1024, Integer.MAX_VALUE),
-        integer(root, "media.fetch_concurrency", 1, 256));
+        integer(root, "media.fetch_concurrency", 1, 256),
+        duration(root, "media.sweep_interval"),
+        duration(root, "media.retry_base"));
     var simulator = new ParleyConfig.Simulator(
         bool(root, "simulator.enabled"), string(root, "simulator.host", false), integer(root, "simulator.port", 0, 65535));
     var demo = new ParleyConfig.Demo(
@@ -213,6 +219,7 @@ public final class ConfigLoader {
         string(root, "demo.admin_password", false),
         string(root, "demo.agent_email", false),
         string(root, "demo.agent_password", false));
+    var templates = new ParleyConfig.Templates(duration(root, "templates.sync_interval"));
     for (String password : List.of("demo.admin_password", "demo.agent_password")) {
       Object value = get(root, password);
       if (value != null && value.toString().length() < 8) {
@@ -223,7 +230,7 @@ public final class ConfigLoader {
       throw new ConfigException(problems);
     }
     return new ParleyConfig(http, postgres, redis, Path.of(dataDir), ingest, conversation, auth, push, whatsapp, dispatch,
-        schedule, media, simulator, demo);
+        schedule, media, simulator, demo, templates);
   }
 
   private static void set(JsonObject root, String path, String value) {

@@ -24,7 +24,8 @@ public record ParleyConfig(
     Schedule schedule,
     Media media,
     Simulator simulator,
-    Demo demo) {
+    Demo demo,
+    Templates templates) {
 
   /**
    * @param instances number of HTTP verticle instances; 0 means one per CPU core
@@ -134,8 +135,12 @@ public record ParleyConfig(
    * @param retention how long a file is kept; null keeps files forever
    * @param maxBytes the largest file accepted (WhatsApp documents: 100 MB)
    * @param fetchConcurrency inbound files downloaded at once per node
+   * @param sweepInterval how often inbound media not fetched yet (missed events, restarts, retries due) and
+   *     expired files are looked for
+   * @param retryBase first delay before fetching again after a provider error; doubles per attempt
    */
-  public record Media(Path dir, Duration retention, long maxBytes, int fetchConcurrency) {}
+  public record Media(Path dir, Duration retention, long maxBytes, int fetchConcurrency, Duration sweepInterval,
+      Duration retryBase) {}
 
   /**
    * The built-in WhatsApp provider simulator, started inside Parley for the demo: the demo channel sends to it
@@ -158,6 +163,13 @@ public record ParleyConfig(
       String adminPassword,
       String agentEmail,
       String agentPassword) {}
+
+  /**
+   * WhatsApp message templates.
+   *
+   * @param syncInterval how often each channel's templates are fetched from the provider (and once at start)
+   */
+  public record Templates(Duration syncInterval) {}
 
   /** Number of verticle instances to deploy for a configured count (0 = one per core). */
   public static int instancesOrCores(int configured) {

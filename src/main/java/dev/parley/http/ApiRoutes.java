@@ -4,10 +4,12 @@ import dev.parley.auth.AuthRoutes;
 import dev.parley.auth.Authenticator;
 import dev.parley.push.WebSocketEndpoint;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
 import java.util.ArrayList;
 import java.util.List;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
 /**
@@ -39,7 +41,16 @@ public final class ApiRoutes {
 
   public void mount(Vertx vertx, Router root) {
     Router api = Router.router(vertx);
-    api.route().handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+    BodyHandler json = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
+    api.route().handler(ctx -> {
+      if (multipart(ctx)) {
+        // a file upload: its route reads it to disk with its own limit, once the caller is authenticated
+        ctx.request().pause();
+        ctx.next();
+      } else {
+        json.handle(ctx);
+      }
+    });
     auth.mountPublic(api);
     api.route().handler(Api.authenticate(authenticator));
     auth.mount(api);
@@ -67,6 +78,11 @@ public final class ApiRoutes {
     found.addAll(operationsOf(platform, "/functions/v1"));
     found.add("GET /ws");
     operations = List.copyOf(found);
+  }
+
+  private static boolean multipart(RoutingContext ctx) {
+    String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
+    return type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/form-data");
   }
 
   private static void endWith(Router router) {

@@ -81,6 +81,12 @@ public final class Database {
     return "%" + lower.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
   }
 
+  /** The LIKE pattern matching any text that starts with {@code text} in lower case, wildcards taken literally. */
+  static String startingWith(String text) {
+    String pattern = containing(text);
+    return pattern.substring(1);
+  }
+
   /** A column list ({@code "a, b"}) with each column qualified by a table alias ({@code "m.a, m.b"}). */
   static String qualified(String alias, String columns) {
     return java.util.Arrays.stream(columns.split(","))

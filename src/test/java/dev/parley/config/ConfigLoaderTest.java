@@ -24,6 +24,7 @@ class ConfigLoaderTest {
     assertEquals(Duration.ofHours(1), config.conversation().windowClosingLead());
     assertEquals(3 * 1024 * 1024, config.http().maxWebhookBytes());
     assertTrue(config.demo().enabled());
+    assertEquals(Duration.ofHours(1), config.templates().syncInterval());
   }
 
   @Test
@@ -35,13 +36,15 @@ class ConfigLoaderTest {
         "PARLEY_DATA_DIR", "/var/lib/parley",
         "PARLEY_DEMO_APP_SECRET", "rotated",
         "PARLEY_SERVICE_WINDOW", "PT30S",
-        "PARLEY_WINDOW_CLOSING_LEAD", "PT10S"));
+        "PARLEY_WINDOW_CLOSING_LEAD", "PT10S",
+        "PARLEY_TEMPLATE_SYNC_INTERVAL", "PT15M"));
     assertEquals("postgresql://parley:secret@db.internal:5432/parley", config.postgres().url());
     assertEquals("redis://cache.internal:6379", config.redis().url());
     assertEquals(9090, config.http().port());
     assertEquals(Path.of("/var/lib/parley"), config.dataDir());
     assertEquals("rotated", config.demo().appSecret());
     assertEquals(Duration.ofSeconds(30), config.conversation().serviceWindow());
+    assertEquals(Duration.ofMinutes(15), config.templates().syncInterval());
   }
 
   @Test

@@ -158,6 +158,39 @@ class DispatchTest {
   }
 
   @Test
+  void outsideTheWindowAnApprovedTemplateGoesOutWithItsParametersFilled() {
+    TestApp app = start(Map.of());
+    app.sql("UPDATE channels SET credentials = credentials || $2 WHERE id = $1", TestApp.CHANNEL_ID,
+        new JsonObject().put("waba_id", "waba-dispatch-test"));
+    String admin = app.adminToken();
+    var synced = app.postJson("/api/v1/channels/" + TestApp.CHANNEL_ID + "/templates/sync", new JsonObject(), admin);
+    assertEquals(200, synced.statusCode(), synced.bodyAsString());
+    String key = app.apiKey("dispatch");
+    UUID conversation = customerWrites(app, sim, "447700860001");
+    app.sql("UPDATE conversations SET window_expires_at = now() - interval '1 minute' WHERE id = $1", conversation);
+    var refused = app.sendMessage(conversation, text("free text"), null, key);
+    assertEquals("window_closed", TestApp.errorCode(refused));
+    JsonObject template = new JsonObject().put("type", "template").put("template", new JsonObject()
+        .put("name", "order_update").put("language", new JsonObject().put("code", "en_US"))
+        .put("components", new io.vertx.core.json.JsonArray().add(new JsonObject().put("type", "body")
+            .put("parameters", new io.vertx.core.json.JsonArray()
+                .add(new JsonObject().put("type", "text").put("text", "Ada"))
+                .add(new JsonObject().put("type", "text").put("text", "#1042"))))
+            .add(new JsonObject().put("type", "button").put("sub_type", "url").put("index", "0")
+                .put("parameters", new io.vertx.core.json.JsonArray()
+                    .add(new JsonObject().put("type", "text").put("text", "1042"))))));
+    var missing = app.sendMessage(conversation, new JsonObject().put("type", "template").put("template",
+        template.getJsonObject("template").copy().put("components", new io.vertx.core.json.JsonArray())), null, key);
+    assertEquals(422, missing.statusCode(), missing.bodyAsString());
+    String id = send(app, key, conversation, template);
+    String body = message(app, id).getString("status");
+    assertTrue(Set.of("pending", "sent", "delivered", "read").contains(body));
+    assertTrue(app.one("SELECT body FROM messages WHERE id = $1::uuid", id).getString("body").contains("#1042"));
+    awaitStatus(app, id, Set.of("sent", "delivered", "read"), Duration.ofSeconds(10));
+    assertEquals("order_update", acceptedFor(id).get(0).body().getJsonObject("template").getString("name"));
+  }
+
+  @Test
   void shuffledRepeatedStatusWebhooksNeverMoveAMessageBackwards() {
     sim.configure(options -> options.shuffleProbability(1.0).duplicateProbability(1.0).batchProbability(0.5));
     TestApp app = start(Map.of());
