@@ -101,7 +101,10 @@ class MediaRetentionTest {
     assertEquals(410, gone.statusCode());
     assertEquals("media_expired", TestApp.errorCode(gone));
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (Files.exists(bytes) && System.nanoTime() < deadline) {
+    // the bytes are deleted first, then the row forgets their key: wait for both
+    while ((Files.exists(bytes)
+        || app.one("SELECT storage_key FROM media_files WHERE id = $1", fileId).getValue("storage_key") != null)
+        && System.nanoTime() < deadline) {
       TestApp.sleep(50);
     }
     assertFalse(Files.exists(bytes), "the bytes are deleted");
