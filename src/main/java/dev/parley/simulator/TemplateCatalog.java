@@ -117,7 +117,8 @@ final class TemplateCatalog {
   /** The position a cursor stands for; -1 for a cursor this catalog did not make. */
   static int position(String cursor) {
     try {
-      return Integer.parseInt(new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8));
+      int position = Integer.parseInt(new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8));
+      return Math.max(position, -1);
     } catch (IllegalArgumentException e) {
       return -1;
     }

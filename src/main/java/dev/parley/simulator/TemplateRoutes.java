@@ -41,8 +41,9 @@ final class TemplateRoutes {
       return;
     }
     String after = ctx.request().getParam("after");
-    int first = after == null ? 0 : TemplateCatalog.position(after) + 1;
-    if (first < 0) {
+    int afterPosition = after == null ? -1 : TemplateCatalog.position(after);
+    int first = afterPosition + 1;
+    if (after != null && afterPosition < 0) {
       Simulation.answer(ctx, GraphError.of(100, "Param after is not a valid cursor"));
       return;
     }
