@@ -6,6 +6,7 @@ import dev.parley.auth.AuthRoutes;
 import dev.parley.auth.Authenticator;
 import dev.parley.auth.LoginLimiter;
 import dev.parley.auth.ServerSecrets;
+import dev.parley.canned.CannedResponseRoutes;
 import dev.parley.bus.LocalCodec;
 import dev.parley.channel.ChannelRoutes;
 import dev.parley.contact.ContactRoutes;
@@ -33,6 +34,7 @@ import dev.parley.message.MessageRoutes;
 import dev.parley.ops.HealthRoutes;
 import dev.parley.ops.WebhookMetrics;
 import dev.parley.provider.ProviderRegistry;
+import dev.parley.provider.whatsapp.WhatsAppGraph;
 import dev.parley.provider.whatsapp.WhatsAppProvider;
 import dev.parley.push.EventLog;
 import dev.parley.push.EventPublisher;
@@ -45,6 +47,10 @@ import dev.parley.store.ConversationCache;
 import dev.parley.store.Database;
 import dev.parley.store.RedisKeys;
 import dev.parley.store.UserStore;
+import dev.parley.template.TemplateCatalog;
+import dev.parley.template.TemplateRoutes;
+import dev.parley.template.TemplateSync;
+import dev.parley.template.TemplateSyncVerticle;
 import dev.parley.user.UserRoutes;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -156,6 +162,9 @@ public final class Parley implements AutoCloseable {
         pool, committer, rebuilder, providers, conversation.serviceWindow(), registry));
     deploy(ParleyConfig.instancesOrCores(config.ingest().instances()),
         () -> new IngestVerticle(providers, channels, config.ingest().applyTimeout()));
+    var graph = new WhatsAppGraph(vertx, config.whatsapp()); // its HTTP client closes with Vert.x
+    var templateSync = new TemplateSync(pool, committer, graph::templates);
+    deploy(1, () -> new TemplateSyncVerticle(pool, channels, templateSync, config.templates().syncInterval()));
     var health = new HealthRoutes(pool, redis);
     var webhookMetrics = new WebhookMetrics(registry, Set.of(WhatsAppProvider.NAME));
     String secret = config.auth().jwtSecret() != null
@@ -171,7 +180,9 @@ public final class Parley implements AutoCloseable {
         new WebSocketEndpoint(pushHub, authenticator),
         List.of(new UserRoutes(vertx, users), new ChannelRoutes(channels, providers),
             new ConversationRoutes(pool, committer, cache, users), new MessageRoutes(pool),
-            new ContactRoutes(pool, committer, users)),
+            new ContactRoutes(pool, committer, users),
+            new TemplateRoutes(pool, channels, templateSync, new TemplateCatalog()),
+            new CannedResponseRoutes(pool, committer, users)),
         List.of(new CompatMessageRoutes(pool)));
     deploy(ParleyConfig.instancesOrCores(config.http().instances()), () -> {
       var verticle = new HttpVerticle(config.http(), health, registry, webhookMetrics, api, config.push().maxFrameBytes());
