@@ -6,7 +6,6 @@ import dev.parley.auth.AuthRoutes;
 import dev.parley.auth.Authenticator;
 import dev.parley.auth.LoginLimiter;
 import dev.parley.auth.ServerSecrets;
-import dev.parley.canned.CannedResponseRoutes;
 import dev.parley.bus.LocalCodec;
 import dev.parley.channel.ChannelRoutes;
 import dev.parley.contact.ContactRoutes;
@@ -20,7 +19,15 @@ import dev.parley.conversation.ConversationStateVerticle;
 import dev.parley.conversation.InboundBatch;
 import dev.parley.conversation.StateRebuilder;
 import dev.parley.conversation.WindowTimerVerticle;
+import dev.parley.bus.Addresses;
 import dev.parley.demo.DemoBanner;
+import dev.parley.dispatch.DispatchVerticle;
+import dev.parley.dispatch.Pacer;
+import dev.parley.dispatch.SendRoutes;
+import dev.parley.dispatch.Sender;
+import dev.parley.http.ApiException;
+import dev.parley.provider.whatsapp.WhatsAppGraph;
+import io.vertx.core.Future;
 import dev.parley.demo.DemoBootstrap;
 import dev.parley.http.ApiRoutes;
 import dev.parley.http.HttpVerticle;
@@ -34,7 +41,6 @@ import dev.parley.message.MessageRoutes;
 import dev.parley.ops.HealthRoutes;
 import dev.parley.ops.WebhookMetrics;
 import dev.parley.provider.ProviderRegistry;
-import dev.parley.provider.whatsapp.WhatsAppGraph;
 import dev.parley.provider.whatsapp.WhatsAppProvider;
 import dev.parley.push.EventLog;
 import dev.parley.push.EventPublisher;
@@ -47,11 +53,13 @@ import dev.parley.store.ConversationCache;
 import dev.parley.store.Database;
 import dev.parley.store.RedisKeys;
 import dev.parley.store.UserStore;
+import dev.parley.canned.CannedResponseRoutes;
 import dev.parley.template.TemplateCatalog;
 import dev.parley.template.TemplateRoutes;
 import dev.parley.template.TemplateSync;
 import dev.parley.template.TemplateSyncVerticle;
 import dev.parley.user.UserRoutes;
+import io.vertx.core.json.JsonObject;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -87,6 +95,8 @@ public final class Parley implements AutoCloseable {
   private Vertx vertx;
   private ApiRoutes api;
   private Pool pool;
+  private Pool dispatchPool;
+  private WhatsAppGraph graph;
   private Redis redis;
   private String pgUrl;
   private String redisUrl;
@@ -162,9 +172,25 @@ public final class Parley implements AutoCloseable {
         pool, committer, rebuilder, providers, conversation.serviceWindow(), registry));
     deploy(ParleyConfig.instancesOrCores(config.ingest().instances()),
         () -> new IngestVerticle(providers, channels, config.ingest().applyTimeout()));
-    var graph = new WhatsAppGraph(vertx, config.whatsapp()); // its HTTP client closes with Vert.x
+    // outbound dispatch works from its own small pool, so bulk sending never makes webhooks wait for a connection
+    var dispatch = config.dispatch();
+    dispatchPool = Database.pool(vertx, pgUrl, dispatch.poolSize());
+    var dispatchCommitter = new Committer(dispatchPool, cache, publisher, rebuilder);
+    graph = new WhatsAppGraph(vertx, config.whatsapp());
+    var catalog = new TemplateCatalog();
+    Sender.Templates templates = (client, organization, channel, template) -> catalog
+        .resolve(client, organization, channel, template)
+        .map(rendered -> new JsonObject().put("text", rendered.text()).put("preview", rendered.preview()));
     var templateSync = new TemplateSync(pool, committer, graph::templates);
     deploy(1, () -> new TemplateSyncVerticle(pool, channels, templateSync, config.templates().syncInterval()));
+    Sender.Media media = (client, organization, type, id) -> Future.failedFuture(
+        new ApiException(422, "media_not_found", "no media files are known yet"));
+    DispatchVerticle.MediaUploads uploads = (channel, organization, id) -> Future.failedFuture(
+        new IllegalStateException("no media files are known yet"));
+    var sender = new Sender(vertx, pool, committer, channels, providers, templates, media, dispatch);
+    var pacer = new Pacer(redis, keys, dispatch);
+    deploy(1, () -> new DispatchVerticle(dispatchPool, dispatchCommitter, channels, graph, pacer, uploads, sender,
+        dispatch, registry));
     var health = new HealthRoutes(pool, redis);
     var webhookMetrics = new WebhookMetrics(registry, Set.of(WhatsAppProvider.NAME));
     String secret = config.auth().jwtSecret() != null
@@ -179,9 +205,11 @@ public final class Parley implements AutoCloseable {
         new AuthRoutes(vertx, users, tokens, apiKeys, new LoginLimiter(redis, keys, config.auth())),
         new WebSocketEndpoint(pushHub, authenticator),
         List.of(new UserRoutes(vertx, users), new ChannelRoutes(channels, providers),
-            new ConversationRoutes(pool, committer, cache, users), new MessageRoutes(pool),
+            new ConversationRoutes(pool, committer, cache, users, dispatch.markRead()
+                ? read -> vertx.eventBus().send(Addresses.DISPATCH_MARK_READ, read) : null),
+            new MessageRoutes(pool), new SendRoutes(pool, committer, sender),
             new ContactRoutes(pool, committer, users),
-            new TemplateRoutes(pool, channels, templateSync, new TemplateCatalog()),
+            new TemplateRoutes(pool, channels, templateSync, catalog),
             new CannedResponseRoutes(pool, committer, users)),
         List.of(new CompatMessageRoutes(pool)));
     deploy(ParleyConfig.instancesOrCores(config.http().instances()), () -> {
@@ -238,6 +266,12 @@ public final class Parley implements AutoCloseable {
     while (!deployments.isEmpty()) {
       String id = deployments.pop();
       quietly("undeploy " + id, () -> vertx.undeploy(id).await());
+    }
+    if (graph != null) {
+      quietly("close Graph API client", () -> graph.close().await());
+    }
+    if (dispatchPool != null) {
+      quietly("close dispatch PostgreSQL pool", () -> dispatchPool.close().await());
     }
     if (pool != null) {
       quietly("close PostgreSQL pool", () -> pool.close().await());

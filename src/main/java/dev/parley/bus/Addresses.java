@@ -36,4 +36,24 @@ public final class Addresses {
    * every node consumes it.
    */
   public static final String PUSH = "push.frames";
+
+  /**
+   * Command. Body {@code JsonObject} {@code {"organization_id","conversation_id","sender_type":"automation"|"bot",
+   * "message":{…},"idempotency_key"}}; reply {@code JsonObject} the stored message (status {@code pending}).
+   * Internal services send messages with it; every sending rule applies (a refusal fails with the HTTP status
+   * as the failure code and {@code {"error":{"code","message"}}} as the message).
+   */
+  public static final String DISPATCH_SEND = "dispatch.send";
+
+  /**
+   * Event, sent locally after a send committed. Body {@code String} the message id: the dispatcher claims and
+   * sends it at once (the periodic poll would find it otherwise).
+   */
+  public static final String DISPATCH_QUEUED = "dispatch.queued";
+
+  /**
+   * Event, sent after the assignee read a conversation. Body {@code JsonObject}
+   * {@code {"channel_id","provider_message_id"}}: mark that inbound message read at the provider.
+   */
+  public static final String DISPATCH_MARK_READ = "dispatch.mark_read";
 }

@@ -19,6 +19,8 @@ public final class Changes {
   final Map<UUID, ConversationRow> conversations = new LinkedHashMap<>();
   /** Targeted, unnumbered push messages (see {@code push.PushMessage}), sent after the events. */
   final List<JsonObject> notifications = new ArrayList<>();
+  /** Work to run once the transaction committed and its events are out (e.g. telling the provider). */
+  final List<Runnable> afterCommit = new ArrayList<>();
   int applied;
   int duplicates;
   int pending;
@@ -31,6 +33,11 @@ public final class Changes {
   /** Keeps the newest version of each conversation the transaction touched. */
   public void conversation(ConversationRow row) {
     conversations.merge(row.id(), row, (a, b) -> a.version() >= b.version() ? a : b);
+  }
+
+  /** Runs {@code action} after the commit, only if the transaction commits. */
+  public void afterCommit(Runnable action) {
+    afterCommit.add(action);
   }
 
   ApplyResult result() {

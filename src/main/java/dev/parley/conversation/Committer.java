@@ -48,6 +48,9 @@ public final class Committer {
           return Future.succeededFuture();
         })
         .compose(v -> publisher.publish(changes.events))
-        .onSuccess(v -> publisher.direct(changes.notifications));
+        .onSuccess(v -> {
+          publisher.direct(changes.notifications);
+          changes.afterCommit.forEach(Runnable::run);
+        });
   }
 }

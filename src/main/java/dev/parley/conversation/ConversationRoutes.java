@@ -13,6 +13,7 @@ import dev.parley.store.ConversationStore;
 import dev.parley.store.ConversationStore.ConversationRow;
 import dev.parley.store.ConversationStore.ListFilter;
 import dev.parley.store.ConversationStore.Listed;
+import dev.parley.store.MessageStore;
 import dev.parley.store.NoteStore;
 import dev.parley.store.NoteStore.NoteRow;
 import dev.parley.store.UserStore;
@@ -34,6 +35,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /**
  * {@code /api/v1/conversations}: the inbox list and everything an agent does to a conversation. Who may act:
@@ -52,12 +54,20 @@ public final class ConversationRoutes implements Routes {
   private final Committer committer;
   private final ConversationCache cache;
   private final UserStore users;
+  private final Consumer<JsonObject> readAtProvider;
+  private final MessageStore messages = new MessageStore();
   private final ConversationStore conversations = new ConversationStore();
   private final ContactStore contacts = new ContactStore();
   private final NoteStore notes = new NoteStore();
   private final Timeline timeline = new Timeline();
 
-  public ConversationRoutes(Pool pool, Committer committer, ConversationCache cache, UserStore users) {
+  /**
+   * @param readAtProvider called after the assignee read a conversation with unread messages, with
+   *     {@code {"channel_id","provider_message_id"}} of the last inbound message (null: do not tell the provider)
+   */
+  public ConversationRoutes(Pool pool, Committer committer, ConversationCache cache, UserStore users,
+      Consumer<JsonObject> readAtProvider) {
+    this.readAtProvider = readAtProvider;
     this.pool = pool;
     this.committer = committer;
     this.cache = cache;
@@ -370,6 +380,14 @@ public final class ConversationRoutes implements Routes {
         return Future.succeededFuture((String) null);
       }
       return conversations.markRead(tx, id).compose(updated -> timeline.updated(tx, updated, changes))
+          .compose(v -> readAtProvider == null
+              ? Future.succeededFuture()
+              : messages.lastInbound(tx, id).map(last -> {
+                last.ifPresent(message -> changes.afterCommit(() -> readAtProvider.accept(new JsonObject()
+                    .put("channel_id", message.channelId().toString())
+                    .put("provider_message_id", message.providerMessageId()))));
+                return null;
+              }))
           .map((String) null);
     })).compose(reason -> view(caller.organizationId(), id).map(json -> new JsonObject()
         .put("read", reason == null)

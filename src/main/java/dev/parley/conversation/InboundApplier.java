@@ -17,6 +17,7 @@ import dev.parley.store.MessageStore;
 import dev.parley.store.MessageStore.MessageRow;
 import dev.parley.store.MessageStore.NewMessage;
 import dev.parley.store.MessageStore.StatusRecord;
+import dev.parley.store.OutboundQueue;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
@@ -49,6 +50,7 @@ final class InboundApplier {
   private final ConversationStore conversations = new ConversationStore();
   private final MessageStore messages = new MessageStore();
   private final MessageStatuses statuses = new MessageStatuses(messages);
+  private final OutboundQueue outbound = new OutboundQueue();
   private final Timeline timeline = new Timeline();
 
   InboundApplier(Pool pool, ProviderRegistry providers, Duration serviceWindow) {
@@ -157,13 +159,44 @@ final class InboundApplier {
   private Future<Void> status(SqlClient tx, Channel channel, InboundEvent.Status status, Changes changes) {
     var record = new StatusRecord(
         status.status(), status.timestamp(), status.errorCode(), status.errorTitle(), status.raw());
-    return messages.findByProviderId(tx, channel.id(), status.providerMessageId()).compose(found -> {
-      if (found.isEmpty()) {
-        changes.pending++;
-        return messages.keepPendingStatus(tx, channel.id(), status.providerMessageId(), record);
-      }
-      return statuses.apply(tx, found.get(), record, changes);
-    });
+    return messages.findByProviderId(tx, channel.id(), status.providerMessageId())
+        .compose(found -> found.isPresent() ? Future.succeededFuture(found) : adopt(tx, channel, status))
+        .compose(found -> {
+          if (found.isEmpty()) {
+            changes.pending++;
+            return messages.keepPendingStatus(tx, channel.id(), status.providerMessageId(), record);
+          }
+          return statuses.apply(tx, found.get(), record, changes);
+        });
+  }
+
+  /**
+   * A status for a message Parley sent but whose acceptance it never recorded (it crashed, or the call timed
+   * out, while the provider accepted it): the provider echoes the message id Parley put in
+   * {@code biz_opaque_callback_data}. The message takes the provider's id and leaves the outbound queue, so
+   * it is never sent twice.
+   */
+  private Future<Optional<MessageRow>> adopt(SqlClient tx, Channel channel, InboundEvent.Status status) {
+    UUID messageId = callbackMessageId(status.raw());
+    if (messageId == null) {
+      return Future.succeededFuture(Optional.empty());
+    }
+    return messages.adoptOutbound(tx, channel.id(), messageId, status.providerMessageId()).compose(adopted -> adopted
+        .isEmpty()
+        ? Future.succeededFuture(adopted)
+        : outbound.remove(tx, messageId).map(adopted));
+  }
+
+  private static UUID callbackMessageId(JsonObject raw) {
+    Object data = raw == null ? null : raw.getValue("biz_opaque_callback_data");
+    if (!(data instanceof String text) || text.length() != 36) {
+      return null;
+    }
+    try {
+      return UUID.fromString(text);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   private Future<Void> reaction(SqlClient tx, Channel channel, InboundEvent.Reaction reaction, Changes changes) {

@@ -6,7 +6,6 @@ import dev.parley.store.MessageStore.MessageRow;
 import dev.parley.store.MessageStore.StatusRecord;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.SqlClient;
-import java.util.List;
 import java.util.UUID;
 
 /**
@@ -20,7 +19,8 @@ public final class MessageStatuses {
     this.messages = messages;
   }
 
-  Future<Void> apply(SqlClient tx, MessageRow message, StatusRecord status, Changes changes) {
+  /** Records {@code status} in the history once and moves the message forward when it may (an event then). */
+  public Future<Void> apply(SqlClient tx, MessageRow message, StatusRecord status, Changes changes) {
     return messages.addHistory(tx, message.id(), status).compose(recorded -> {
       if (!recorded) {
         changes.duplicates++;
@@ -40,23 +40,17 @@ public final class MessageStatuses {
   /**
    * Applies the statuses that arrived before this message had its provider id. Outbound dispatch calls it in
    * the transaction that records the provider's acceptance, so a fast {@code delivered} webhook is not lost.
-   *
-   * @return the events to publish after commit
    */
-  public Future<List<OrgEvent>> adoptPending(SqlClient tx, UUID channelId, String providerMessageId) {
-    var changes = new Changes();
-    return messages.findByProviderId(tx, channelId, providerMessageId).compose(found -> {
-      if (found.isEmpty()) {
-        return Future.succeededFuture(List.<OrgEvent>of());
+  public Future<Void> adoptPending(SqlClient tx, UUID channelId, String providerMessageId, Changes changes) {
+    return messages.takePendingStatuses(tx, channelId, providerMessageId).compose(pending -> {
+      Future<Void> chain = Future.succeededFuture();
+      for (StatusRecord status : pending) {
+        chain = chain.compose(v -> messages.findByProviderId(tx, channelId, providerMessageId)
+            .compose(current -> current.isEmpty()
+                ? Future.succeededFuture()
+                : apply(tx, current.get(), status, changes)));
       }
-      return messages.takePendingStatuses(tx, channelId, providerMessageId).compose(pending -> {
-        Future<Void> chain = Future.succeededFuture();
-        for (StatusRecord status : pending) {
-          chain = chain.compose(v -> messages.findByProviderId(tx, channelId, providerMessageId)
-              .compose(current -> apply(tx, current.orElseThrow(), status, changes)));
-        }
-        return chain.map(v -> changes.events);
-      });
+      return chain;
     });
   }
 }

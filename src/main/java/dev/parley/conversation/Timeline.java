@@ -38,7 +38,7 @@ public final class Timeline {
         return Future.succeededFuture(inserted);
       }
       changes.event(OrgEvent.MESSAGE_CREATED, organizationId, inserted.get().toJson(new JsonObject()));
-      return conversations.recordSystem(tx, conversationId, inserted.get().id(), at)
+      return conversations.recordActivity(tx, conversationId, inserted.get().id(), at)
           .compose(conversation -> (contact != null
                   ? Future.succeededFuture(contact)
                   : contacts.summary(tx, conversation.contactId()))

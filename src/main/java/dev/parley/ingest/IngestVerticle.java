@@ -2,6 +2,7 @@ package dev.parley.ingest;
 
 import dev.parley.bus.Addresses;
 import dev.parley.channel.Channel;
+import dev.parley.channel.ChannelDirectory;
 import dev.parley.conversation.ApplyResult;
 import dev.parley.conversation.InboundBatch;
 import dev.parley.provider.InboundEvent;

@@ -31,6 +31,9 @@ public final class ChannelStore {
   private static final String TOUCH_INBOUND = """
       UPDATE channels SET last_inbound_at = GREATEST(last_inbound_at, $2) WHERE id = ANY($1)
       """;
+  private static final String TOUCH_SEND = """
+      UPDATE channels SET last_send_at = GREATEST(last_send_at, $2) WHERE id = $1
+      """;
   private static final String RECORD_ERROR = """
       UPDATE channels SET last_error = $2, last_error_at = $3, updated_at = now() WHERE id = $1
       """;
@@ -156,6 +159,11 @@ public final class ChannelStore {
 
   public static Future<Void> touchInbound(SqlClient client, UUID[] channelIds, Instant at) {
     return client.preparedQuery(TOUCH_INBOUND).execute(Tuple.of(channelIds, utc(at))).mapEmpty();
+  }
+
+  /** Records a successful send (the channel's health). */
+  public static Future<Void> touchSend(SqlClient client, UUID channelId, Instant at) {
+    return client.preparedQuery(TOUCH_SEND).execute(Tuple.of(channelId, utc(at))).mapEmpty();
   }
 
   public static Future<Void> recordError(SqlClient client, UUID channelId, String error, Instant at) {

@@ -145,8 +145,8 @@ public final class ConversationStore {
         .map(ConversationStore::one);
   }
 
-  /** Records a system message as the conversation's latest activity; counters stay as they are. */
-  public Future<ConversationRow> recordSystem(SqlClient tx, UUID conversationId, UUID messageId, Instant at) {
+  /** Records a message the customer did not send (system, outbound) as the latest activity; counters stay. */
+  public Future<ConversationRow> recordActivity(SqlClient tx, UUID conversationId, UUID messageId, Instant at) {
     return tx.preparedQuery(RECORD_SYSTEM).execute(Tuple.of(conversationId, messageId, utc(at)))
         .map(ConversationStore::one);
   }

@@ -4,6 +4,7 @@ import static dev.parley.store.ChannelStore.utc;
 import static dev.parley.store.ConversationStore.instant;
 import static dev.parley.store.ConversationStore.text;
 
+import dev.parley.provider.ProviderErrors;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -26,7 +27,8 @@ import java.util.UUID;
 public final class MessageStore {
   private static final String COLUMNS = """
       id, organization_id, conversation_id, channel_id, direction, type, body, content, provider_message_id,
-      reply_to_provider_id, sender_type, sender_id, status, error_code, error_title, sent_at, edited_at, created_at""";
+      reply_to_provider_id, sender_type, sender_id, status, error_code, error_title, sent_at, edited_at, created_at,
+      deleted_at""";
   private static final String EXISTS =
       "SELECT 1 FROM messages WHERE channel_id = $1 AND provider_message_id = $2";
   private static final String INSERT = """
@@ -61,6 +63,31 @@ public final class MessageStore {
       DELETE FROM pending_statuses WHERE channel_id = $1 AND provider_message_id = $2
       RETURNING status, provider_timestamp, error_code, error_title, raw
       """;
+  // the provider accepted an outbound message: its id, unless a status webhook already brought it
+  private static final String ACCEPT_OUTBOUND = """
+      UPDATE messages SET provider_message_id = $2, updated_at = now()
+      WHERE id = $1 AND provider_message_id IS NULL
+      """;
+  // a status webhook names, in biz_opaque_callback_data, an outbound message whose acceptance was never recorded
+  private static final String ADOPT_OUTBOUND = """
+      UPDATE messages SET provider_message_id = $3, updated_at = now()
+      WHERE id = $2 AND channel_id = $1 AND direction = 'outbound' AND provider_message_id IS NULL
+      RETURNING %s
+      """.formatted(COLUMNS);
+  private static final String FIND_IN_CONVERSATION =
+      "SELECT " + COLUMNS + " FROM messages WHERE id = $1 AND conversation_id = $2";
+  private static final String FIND_IN_ORGANIZATION =
+      "SELECT " + COLUMNS + " FROM messages WHERE id = $1 AND organization_id = $2";
+  private static final String LAST_INBOUND = """
+      SELECT %s FROM messages
+      WHERE conversation_id = $1 AND direction = 'inbound' AND provider_message_id IS NOT NULL
+      ORDER BY sent_at DESC, id DESC LIMIT 1
+      """.formatted(COLUMNS);
+  private static final String DELETE_LOCALLY = """
+      UPDATE messages SET deleted_at = now(), body = NULL, content = '{}', updated_at = now()
+      WHERE id = $1 AND organization_id = $2 AND deleted_at IS NULL
+      RETURNING %s
+      """.formatted(COLUMNS);
   private static final String PURGE_PENDING = "DELETE FROM pending_statuses WHERE received_at < $1";
   private static final String APPLY_EDIT = """
       UPDATE messages SET type = $3, body = $4, content = $5, edited_at = $6, updated_at = now()
@@ -126,6 +153,45 @@ public final class MessageStore {
 
   public Future<Optional<MessageRow>> findById(SqlClient client, UUID id) {
     return client.preparedQuery(FIND_BY_ID).execute(Tuple.of(id)).map(MessageStore::optional);
+  }
+
+  /** Records the provider's id of an accepted outbound message; false when it already had one. */
+  public Future<Boolean> acceptOutbound(SqlClient tx, UUID messageId, String providerMessageId) {
+    return tx.preparedQuery(ACCEPT_OUTBOUND).execute(Tuple.of(messageId, providerMessageId))
+        .map(rows -> rows.rowCount() > 0);
+  }
+
+  /**
+   * Gives an outbound message of this channel whose acceptance was never recorded (a crash or a timeout during
+   * the provider call) the provider id a status webhook reports for it; empty when there is no such message.
+   */
+  public Future<Optional<MessageRow>> adoptOutbound(SqlClient tx, UUID channelId, UUID messageId,
+      String providerMessageId) {
+    return tx.preparedQuery(ADOPT_OUTBOUND).execute(Tuple.of(channelId, messageId, providerMessageId))
+        .map(MessageStore::optional);
+  }
+
+  /** The message if it is in this conversation. */
+  public Future<Optional<MessageRow>> findInConversation(SqlClient client, UUID conversationId, UUID id) {
+    return client.preparedQuery(FIND_IN_CONVERSATION).execute(Tuple.of(id, conversationId)).map(MessageStore::optional);
+  }
+
+  /** The conversation's latest message from the customer. */
+  public Future<Optional<MessageRow>> lastInbound(SqlClient client, UUID conversationId) {
+    return client.preparedQuery(LAST_INBOUND).execute(Tuple.of(conversationId)).map(MessageStore::optional);
+  }
+
+  /** The message if it belongs to this organization. */
+  public Future<Optional<MessageRow>> findInOrganization(SqlClient client, UUID organizationId, UUID id) {
+    return client.preparedQuery(FIND_IN_ORGANIZATION).execute(Tuple.of(id, organizationId)).map(MessageStore::optional);
+  }
+
+  /**
+   * Deletes a message for the business only: its text and content are erased, the row stays (deleted) in the
+   * thread. Empty when there is no such message or it is already deleted.
+   */
+  public Future<Optional<MessageRow>> deleteLocally(SqlClient tx, UUID organizationId, UUID id) {
+    return tx.preparedQuery(DELETE_LOCALLY).execute(Tuple.of(id, organizationId)).map(MessageStore::optional);
   }
 
   /** Records a status in the message's history; false when this status was already recorded. */
@@ -343,7 +409,8 @@ public final class MessageStore {
         row.getString("error_title"),
         instant(row.getOffsetDateTime("sent_at")),
         instant(row.getOffsetDateTime("edited_at")),
-        instant(row.getOffsetDateTime("created_at")));
+        instant(row.getOffsetDateTime("created_at")),
+        instant(row.getOffsetDateTime("deleted_at")));
   }
 
   /** A message to insert. {@code sentAt} is the provider's timestamp. */
@@ -387,7 +454,8 @@ public final class MessageStore {
       String errorTitle,
       Instant sentAt,
       Instant editedAt,
-      Instant createdAt) {
+      Instant createdAt,
+      Instant deletedAt) {
 
     /** The shape clients render; {@code reactions} as from {@link MessageStore#reactions}. */
     public JsonObject toJson(JsonObject reactions) {
@@ -407,9 +475,11 @@ public final class MessageStore {
           .put("status", status)
           .put("error_code", errorCode)
           .put("error_title", errorTitle)
+          .put("error_action", "failed".equals(status) ? ProviderErrors.action(errorCode) : null)
           .put("sent_at", text(sentAt))
           .put("edited_at", text(editedAt))
           .put("created_at", text(createdAt))
+          .put("deleted_at", text(deletedAt))
           .put("reactions", reactions);
     }
 

@@ -44,4 +44,14 @@ public final class RedisKeys {
   public String eventTimes(UUID organizationId) {
     return prefix + "events:" + organizationId + ":times";
   }
+
+  /** The token bucket pacing one sending number (a channel). */
+  public String sendingNumber(UUID channelId) {
+    return prefix + "pace:{" + channelId + "}";
+  }
+
+  /** The token bucket pacing one number's messages to one recipient. */
+  public String sendingRecipient(UUID channelId, String recipient) {
+    return prefix + "pace:{" + channelId + "}:" + recipient;
+  }
 }

@@ -96,10 +96,11 @@ class MessageUpdatesTest {
 
     UUID message = outbound("14155550203", "wamid.later-203");
     var statuses = new MessageStatuses(new MessageStore());
-    List<OrgEvent> events = app.parley.pool()
-        .withTransaction(tx -> statuses.adoptPending(tx, TestApp.CHANNEL_ID, "wamid.later-203")).await();
+    var changes = new Changes();
+    app.parley.pool()
+        .withTransaction(tx -> statuses.adoptPending(tx, TestApp.CHANNEL_ID, "wamid.later-203", changes)).await();
     assertEquals("delivered", statusOf(message));
-    assertEquals(1, events.size());
+    assertEquals(1, changes.events.size());
     assertEquals(0, app.sql("SELECT 1 FROM pending_statuses WHERE provider_message_id = 'wamid.later-203'").size());
   }
 

@@ -181,6 +181,27 @@ public final class TestApp implements AutoCloseable {
     return body == null ? request.send().await() : request.sendJsonObject(body).await();
   }
 
+  /** Sends a message into a conversation as {@code token}'s holder, with an Idempotency-Key when not null. */
+  public HttpResponse<Buffer> sendMessage(Object conversationId, JsonObject message, String idempotencyKey,
+      String token) {
+    var request = http.post(parley.httpPort(), "127.0.0.1", "/api/v1/conversations/" + conversationId + "/messages")
+        .timeout(30_000)
+        .putHeader("Authorization", "Bearer " + token);
+    if (idempotencyKey != null) {
+      request.putHeader("Idempotency-Key", idempotencyKey);
+    }
+    return request.sendJsonObject(message).await();
+  }
+
+  /** A new API key of the demo organization (created by its admin). */
+  public String apiKey(String name) {
+    HttpResponse<Buffer> created = postJson("/api/v1/api_keys", new JsonObject().put("name", name), adminToken());
+    if (created.statusCode() != 201) {
+      throw new AssertionError("API key creation answered " + created.statusCode() + " " + created.bodyAsString());
+    }
+    return created.bodyAsJsonObject().getString("key");
+  }
+
   public HttpResponse<Buffer> postJson(String path, JsonObject body, String token) {
     return api(HttpMethod.POST, path, body, token);
   }

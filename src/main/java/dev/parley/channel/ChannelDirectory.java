@@ -1,6 +1,5 @@
-package dev.parley.ingest;
+package dev.parley.channel;
 
-import dev.parley.channel.Channel;
 import dev.parley.store.ChannelStore;
 import io.vertx.core.Future;
 import java.time.Duration;
@@ -12,9 +11,9 @@ import java.util.UUID;
 /**
  * Channel lookups for webhook routing, remembered for a few seconds so that a burst of webhooks does not query
  * PostgreSQL once per request. Changes to a channel (secret rotation, deactivation) take effect within
- * {@code ttl}. Confined to its verticle's event loop; a failed lookup (store down) is not remembered.
+ * {@code ttl}. Used by ingestion and dispatch. Confined to its verticle's event loop; a failed lookup (store down) is not remembered.
  */
-final class ChannelDirectory {
+public final class ChannelDirectory {
   private static final int MAX_ENTRIES = 10_000;
 
   private record Entry(Optional<Channel> channel, long expiresAtNanos) {}
@@ -23,17 +22,17 @@ final class ChannelDirectory {
   private final long ttlNanos;
   private final Map<Object, Entry> entries = new HashMap<>();
 
-  ChannelDirectory(ChannelStore store, Duration ttl) {
+  public ChannelDirectory(ChannelStore store, Duration ttl) {
     this.store = store;
     this.ttlNanos = ttl.toNanos();
   }
 
-  Future<Optional<Channel>> byId(UUID id) {
+  public Future<Optional<Channel>> byId(UUID id) {
     return cached(id, () -> store.find(id));
   }
 
   /** The organization's channel for a provider account id (WhatsApp {@code phone_number_id}). */
-  Future<Optional<Channel>> byExternalId(UUID organizationId, String provider, String externalId) {
+  public Future<Optional<Channel>> byExternalId(UUID organizationId, String provider, String externalId) {
     return cached(new ExternalKey(organizationId, provider, externalId),
         () -> store.findByExternalId(organizationId, provider, externalId));
   }
