@@ -29,6 +29,7 @@ import dev.parley.http.ApiException;
 import dev.parley.provider.whatsapp.WhatsAppGraph;
 import io.vertx.core.Future;
 import dev.parley.demo.DemoBootstrap;
+import dev.parley.dispatch.Sender;
 import dev.parley.http.ApiRoutes;
 import dev.parley.http.HttpVerticle;
 import dev.parley.infra.EmbeddedPostgresServer;
@@ -37,6 +38,12 @@ import dev.parley.ingest.IngestVerticle;
 import dev.parley.ingest.WebhookRequest;
 import dev.parley.ingest.WebhookResponse;
 import dev.parley.message.CompatMessageRoutes;
+import dev.parley.media.LocalDiskStorage;
+import dev.parley.media.MediaFetcher;
+import dev.parley.media.MediaLibrary;
+import dev.parley.media.MediaRetention;
+import dev.parley.media.MediaRoutes;
+import dev.parley.message.CompatSendRoutes;
 import dev.parley.message.MessageRoutes;
 import dev.parley.ops.HealthRoutes;
 import dev.parley.ops.WebhookMetrics;
@@ -48,6 +55,8 @@ import dev.parley.push.PushHub;
 import dev.parley.push.PushMetrics;
 import dev.parley.push.PushShard;
 import dev.parley.push.WebSocketEndpoint;
+import dev.parley.schedule.ScheduleRoutes;
+import dev.parley.schedule.SchedulerVerticle;
 import dev.parley.store.ChannelStore;
 import dev.parley.store.ConversationCache;
 import dev.parley.store.Database;
@@ -98,6 +107,7 @@ public final class Parley implements AutoCloseable {
   private Pool dispatchPool;
   private WhatsAppGraph graph;
   private Redis redis;
+  private MediaLibrary media;
   private String pgUrl;
   private String redisUrl;
   private boolean closed;
@@ -183,14 +193,15 @@ public final class Parley implements AutoCloseable {
         .map(rendered -> new JsonObject().put("text", rendered.text()).put("preview", rendered.preview()));
     var templateSync = new TemplateSync(pool, committer, graph::templates);
     deploy(1, () -> new TemplateSyncVerticle(pool, channels, templateSync, config.templates().syncInterval()));
-    Sender.Media media = (client, organization, type, id) -> Future.failedFuture(
-        new ApiException(422, "media_not_found", "no media files are known yet"));
-    DispatchVerticle.MediaUploads uploads = (channel, organization, id) -> Future.failedFuture(
-        new IllegalStateException("no media files are known yet"));
-    var sender = new Sender(vertx, pool, committer, channels, providers, templates, media, dispatch);
+    var mediaStorage = new LocalDiskStorage(vertx, config.media().dir());
+    media = new MediaLibrary(pool, mediaStorage, graph, vertx, config.media());
+    deploy(1, () -> new MediaFetcher(pool, committer, mediaStorage, graph, config.media()));
+    deploy(1, () -> new MediaRetention(pool, committer, mediaStorage, config.media()));
+    var sender = new Sender(vertx, pool, committer, channels, providers, templates, media::check, dispatch);
     var pacer = new Pacer(redis, keys, dispatch);
-    deploy(1, () -> new DispatchVerticle(dispatchPool, dispatchCommitter, channels, graph, pacer, uploads, sender,
-        dispatch, registry));
+    deploy(1, () -> new DispatchVerticle(dispatchPool, dispatchCommitter, channels, graph, pacer,
+        media::providerMediaId, sender, dispatch, registry));
+    deploy(1, () -> new SchedulerVerticle(pool, sender, config.schedule(), registry));
     var health = new HealthRoutes(pool, redis);
     var webhookMetrics = new WebhookMetrics(registry, Set.of(WhatsAppProvider.NAME));
     String secret = config.auth().jwtSecret() != null
@@ -208,10 +219,12 @@ public final class Parley implements AutoCloseable {
             new ConversationRoutes(pool, committer, cache, users, dispatch.markRead()
                 ? read -> vertx.eventBus().send(Addresses.DISPATCH_MARK_READ, read) : null),
             new MessageRoutes(pool), new SendRoutes(pool, committer, sender),
-            new ContactRoutes(pool, committer, users),
+            new ContactRoutes(pool, committer, users), new ScheduleRoutes(pool),
             new TemplateRoutes(pool, channels, templateSync, catalog),
-            new CannedResponseRoutes(pool, committer, users)),
-        List.of(new CompatMessageRoutes(pool)));
+            new CannedResponseRoutes(pool, committer, users),
+            new MediaRoutes(pool, media, mediaStorage, mediaStorage.uploadsDir(), config.media().maxBytes())),
+        List.of(new CompatMessageRoutes(pool)),
+        List.of(new CompatSendRoutes(committer, channels, sender)));
     deploy(ParleyConfig.instancesOrCores(config.http().instances()), () -> {
       var verticle = new HttpVerticle(config.http(), health, registry, webhookMetrics, api, config.push().maxFrameBytes());
       httpVerticles.add(verticle);
@@ -246,6 +259,11 @@ public final class Parley implements AutoCloseable {
 
   public Pool pool() {
     return pool;
+  }
+
+  /** Media files: what the dispatcher sends an uploaded or received file with. */
+  public MediaLibrary media() {
+    return media;
   }
 
   public Redis redis() {

@@ -46,8 +46,13 @@ public final class ConfigLoader {
     ENV_OVERRIDES.put("PARLEY_DISPATCH_POLL_INTERVAL", "dispatch.poll_interval");
     ENV_OVERRIDES.put("PARLEY_DISPATCH_LEASE", "dispatch.lease");
     ENV_OVERRIDES.put("PARLEY_DISPATCH_MARK_READ", "dispatch.mark_read");
+    ENV_OVERRIDES.put("PARLEY_SCHEDULE_POLL_INTERVAL", "schedule.poll_interval");
+    ENV_OVERRIDES.put("PARLEY_SCHEDULE_LEASE", "schedule.lease");
     ENV_OVERRIDES.put("PARLEY_MEDIA_DIR", "media.dir");
     ENV_OVERRIDES.put("PARLEY_MEDIA_RETENTION", "media.retention");
+    ENV_OVERRIDES.put("PARLEY_MEDIA_MAX_BYTES", "media.max_bytes");
+    ENV_OVERRIDES.put("PARLEY_MEDIA_SWEEP_INTERVAL", "media.sweep_interval");
+    ENV_OVERRIDES.put("PARLEY_MEDIA_RETRY_BASE", "media.retry_base");
     ENV_OVERRIDES.put("PARLEY_SIMULATOR_ENABLED", "simulator.enabled");
     ENV_OVERRIDES.put("PARLEY_SIMULATOR_PORT", "simulator.port");
     ENV_OVERRIDES.put("PARLEY_SERVICE_WINDOW", "conversation.service_window");
@@ -189,13 +194,17 @@ public final class ConfigLoader {
         duration(root, "dispatch.reconcile_grace"),
         duration(root, "dispatch.poll_interval"),
         bool(root, "dispatch.mark_read"));
+    var schedule = new ParleyConfig.Schedule(
+        duration(root, "schedule.poll_interval"), duration(root, "schedule.lease"));
     Object mediaDir = get(root, "media.dir");
     Object retention = get(root, "media.retention");
     var media = new ParleyConfig.Media(
         mediaDir == null ? Path.of(dataDir == null ? "data" : dataDir, "media") : Path.of(mediaDir.toString()),
         retention == null || "forever".equals(retention) ? null : duration(root, "media.retention"),
         integer(root, "media.max_bytes", 1024, Integer.MAX_VALUE),
-        integer(root, "media.fetch_concurrency", 1, 256));
+        integer(root, "media.fetch_concurrency", 1, 256),
+        duration(root, "media.sweep_interval"),
+        duration(root, "media.retry_base"));
     var simulator = new ParleyConfig.Simulator(
         bool(root, "simulator.enabled"), string(root, "simulator.host", false), integer(root, "simulator.port", 0, 65535));
     var demo = new ParleyConfig.Demo(
@@ -221,7 +230,7 @@ public final class ConfigLoader {
       throw new ConfigException(problems);
     }
     return new ParleyConfig(http, postgres, redis, Path.of(dataDir), ingest, conversation, auth, push, whatsapp, dispatch,
-        media, simulator, demo, templates);
+        schedule, media, simulator, demo, templates);
   }
 
   private static void set(JsonObject root, String path, String value) {

@@ -21,6 +21,7 @@ public record ParleyConfig(
     Push push,
     WhatsApp whatsapp,
     Dispatch dispatch,
+    Schedule schedule,
     Media media,
     Simulator simulator,
     Demo demo,
@@ -119,14 +120,27 @@ public record ParleyConfig(
       Duration reconcileGrace, Duration pollInterval, boolean markRead) {}
 
   /**
+   * Scheduled messages.
+   *
+   * @param pollInterval how often due scheduled messages are collected (how late one may go out)
+   * @param lease how long a claimed scheduled message stays with its node; still unsent then (the node died), another
+   *     node sends it, with the same idempotency key so it never goes out twice
+   */
+  public record Schedule(Duration pollInterval, Duration lease) {}
+
+  /**
    * Media files (inbound ones fetched from the provider; outbound ones uploaded by agents).
    *
    * @param dir where files are kept; null means {@code <data_dir>/media}
    * @param retention how long a file is kept; null keeps files forever
    * @param maxBytes the largest file accepted (WhatsApp documents: 100 MB)
    * @param fetchConcurrency inbound files downloaded at once per node
+   * @param sweepInterval how often inbound media not fetched yet (missed events, restarts, retries due) and
+   *     expired files are looked for
+   * @param retryBase first delay before fetching again after a provider error; doubles per attempt
    */
-  public record Media(Path dir, Duration retention, long maxBytes, int fetchConcurrency) {}
+  public record Media(Path dir, Duration retention, long maxBytes, int fetchConcurrency, Duration sweepInterval,
+      Duration retryBase) {}
 
   /**
    * The built-in WhatsApp provider simulator, started inside Parley for the demo: the demo channel sends to it

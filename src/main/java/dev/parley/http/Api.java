@@ -119,26 +119,42 @@ public final class Api {
 
   /** The failure handler of the API: {@link ApiException} as itself, anything else as a logged 500 (or 503). */
   public static void failure(RoutingContext ctx) {
+    failure(ctx, ErrorResponse::send);
+  }
+
+  /**
+   * The failure handler of the multi-channel platform's {@code /functions/v1} routes: the same statuses and codes,
+   * answered in that platform's shape {@code {"success":false,"error":{"code","message"}}}.
+   */
+  public static void platformFailure(RoutingContext ctx) {
+    failure(ctx, ErrorResponse::sendPlatform);
+  }
+
+  private interface ErrorWriter {
+    void write(io.vertx.core.http.HttpServerResponse response, int status, String code, String message);
+  }
+
+  private static void failure(RoutingContext ctx, ErrorWriter error) {
     if (ctx.response().ended()) {
       return;
     }
     Throwable failure = ctx.failure();
     if (failure instanceof ApiException api) {
-      ErrorResponse.send(ctx.response(), api.status(), api.code(), api.getMessage());
+      error.write(ctx.response(), api.status(), api.code(), api.getMessage());
     } else if (failure == null && ctx.statusCode() == 413) {
-      ErrorResponse.send(ctx.response(), 413, "payload_too_large", "the request body is too large");
+      error.write(ctx.response(), 413, "payload_too_large", "the request body is too large");
     } else if (failure == null && ctx.statusCode() == 404) {
-      ErrorResponse.send(ctx.response(), 404, "not_found", "no such endpoint");
+      error.write(ctx.response(), 404, "not_found", "no such endpoint");
     } else if (failure == null && ctx.statusCode() == 405) {
-      ErrorResponse.send(ctx.response(), 405, "method_not_allowed", "this endpoint does not accept " + ctx.request().method());
+      error.write(ctx.response(), 405, "method_not_allowed", "this endpoint does not accept " + ctx.request().method());
     } else if (failure == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
-      ErrorResponse.send(ctx.response(), ctx.statusCode(), "invalid_request", "the request could not be read");
+      error.write(ctx.response(), ctx.statusCode(), "invalid_request", "the request could not be read");
     } else if (unavailable(failure)) {
       log.warn("{} {} failed: {}", ctx.request().method(), ctx.request().path(), failure.toString());
-      ErrorResponse.send(ctx.response(), 503, "store_unavailable", "the store is unavailable; try again");
+      error.write(ctx.response(), 503, "store_unavailable", "the store is unavailable; try again");
     } else {
       log.error("{} {} failed", ctx.request().method(), ctx.request().path(), failure);
-      ErrorResponse.send(ctx.response(), 500, "internal_error", "unexpected error");
+      error.write(ctx.response(), 500, "internal_error", "unexpected error");
     }
   }
 

@@ -4,16 +4,19 @@ import dev.parley.auth.AuthRoutes;
 import dev.parley.auth.Authenticator;
 import dev.parley.push.WebSocketEndpoint;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
 import java.util.ArrayList;
 import java.util.List;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * The authenticated surfaces: the REST API under {@code /api/v1}, the compatibility routes of the multi-channel
- * platform's integrations under {@code /rest/v1}, and the WebSocket at {@code /ws}. Every route after the public
- * ones requires a credential; every failure answers the one error shape.
+ * platform's integrations under {@code /rest/v1} and {@code /functions/v1}, and the WebSocket at {@code /ws}. Every
+ * route after the public ones requires a credential; every failure answers the one error shape (under
+ * {@code /functions/v1} in the platform's own: {@code {"success":false,"error":{…}}}).
  */
 public final class ApiRoutes {
   private static final int MAX_BODY_BYTES = 1024 * 1024;
@@ -23,20 +26,31 @@ public final class ApiRoutes {
   private final WebSocketEndpoint webSocket;
   private final List<Routes> routes;
   private final List<Routes> compat;
+  private final List<Routes> functions;
   private volatile List<String> operations = List.of();
 
   public ApiRoutes(Authenticator authenticator, AuthRoutes auth, WebSocketEndpoint webSocket, List<Routes> routes,
-      List<Routes> compat) {
+      List<Routes> compat, List<Routes> functions) {
     this.authenticator = authenticator;
     this.auth = auth;
     this.webSocket = webSocket;
     this.routes = routes;
     this.compat = compat;
+    this.functions = functions;
   }
 
   public void mount(Vertx vertx, Router root) {
     Router api = Router.router(vertx);
-    api.route().handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+    BodyHandler json = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
+    api.route().handler(ctx -> {
+      if (multipart(ctx)) {
+        // a file upload: its route reads it to disk with its own limit, once the caller is authenticated
+        ctx.request().pause();
+        ctx.next();
+      } else {
+        json.handle(ctx);
+      }
+    });
     auth.mountPublic(api);
     api.route().handler(Api.authenticate(authenticator));
     auth.mount(api);
@@ -50,11 +64,25 @@ public final class ApiRoutes {
     endWith(rest);
     root.route("/rest/v1/*").subRouter(rest);
 
+    Router platform = Router.router(vertx);
+    platform.route().handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+    platform.route().handler(Api.authenticate(authenticator));
+    functions.forEach(group -> group.mount(platform));
+    platform.route().handler(ctx -> ctx.fail(ApiException.notFound("endpoint " + ctx.request().method() + " " + ctx.request().path())));
+    platform.route().failureHandler(Api::platformFailure);
+    root.route("/functions/v1/*").subRouter(platform);
+
     root.get("/ws").handler(webSocket).failureHandler(Api::failure);
     List<String> found = new ArrayList<>(operationsOf(api, "/api/v1"));
     found.addAll(operationsOf(rest, "/rest/v1"));
+    found.addAll(operationsOf(platform, "/functions/v1"));
     found.add("GET /ws");
     operations = List.copyOf(found);
+  }
+
+  private static boolean multipart(RoutingContext ctx) {
+    String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
+    return type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/form-data");
   }
 
   private static void endWith(Router router) {

@@ -71,7 +71,7 @@ public final class CompatMessageRoutes implements Routes {
   }
 
   /** The platform's channel names ({@code whatsapp_cloud}, {@code facebook_messenger}…) or Parley's. */
-  private static String provider(String channel) {
+  static String provider(String channel) {
     String name = channel.toLowerCase(Locale.ROOT);
     return switch (name) {
       case "whatsapp", "whatsapp_cloud", "whatsapp_lite" -> "whatsapp";

@@ -285,6 +285,20 @@ public final class ContactStore {
     });
   }
 
+  /**
+   * The organization's contact with this E.164 number, created (with {@code country}) when there is none; an
+   * existing one is locked until the transaction ends. Race-free through the (organization, number) unique index.
+   */
+  public Future<ContactRef> findOrCreateByNumber(SqlClient tx, UUID organizationId, String e164, String country) {
+    return tx.preparedQuery(INSERT_CONTACT)
+        .execute(Tuple.of(UUID.randomUUID(), organizationId, null, e164, country))
+        .map(rows -> {
+          Row row = rows.iterator().next();
+          return new ContactRef(row.getUUID("id"), null, row.getString("name"), row.getString("mobile_number"),
+              row.getString("country"), row.getBoolean("inserted"), false);
+        });
+  }
+
   /** The short form of a contact embedded in conversation rows and events (see {@link ContactRef#toJson}). */
   public Future<JsonObject> summary(SqlClient client, UUID contactId) {
     return client.preparedQuery(SUMMARY).execute(Tuple.of(contactId)).map(rows -> {

@@ -94,6 +94,12 @@ public final class MessageStore {
       WHERE channel_id = $1 AND provider_message_id = $2 AND (edited_at IS NULL OR edited_at < $6)
       RETURNING %s
       """.formatted(COLUMNS);
+  // merged, not replaced: the media fetcher only ever writes content.media
+  private static final String SET_MEDIA = """
+      UPDATE messages SET content = content || jsonb_build_object('media', $2::jsonb), updated_at = now()
+      WHERE id = $1
+      RETURNING %s
+      """.formatted(COLUMNS);
   // a newer reaction (by provider time) replaces the side's previous one; a repeat of the same one changes nothing
   private static final String UPSERT_REACTION = """
       INSERT INTO reactions (channel_id, target_provider_id, side, emoji, reacted_at, provider_message_id, sender_id)
@@ -239,6 +245,11 @@ public final class MessageStore {
     return tx.preparedQuery(APPLY_EDIT)
         .execute(Tuple.of(channelId, originalProviderId, type, body, content, utc(editedAt)))
         .map(MessageStore::optional);
+  }
+
+  /** Sets {@code content.media} (what the message shows of its media file); empty when the message is gone. */
+  public Future<Optional<MessageRow>> setMedia(SqlClient tx, UUID messageId, JsonObject media) {
+    return tx.preparedQuery(SET_MEDIA).execute(Tuple.of(messageId, media)).map(MessageStore::optional);
   }
 
   /** Sets one side's reaction on a message; false when nothing changed (a repeat, or an older reaction). */

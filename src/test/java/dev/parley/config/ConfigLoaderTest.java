@@ -48,6 +48,20 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void scheduledMessagesArePolledEverySecondByDefaultAndTheEnvironmentChangesIt() {
+    ParleyConfig defaults = ConfigLoader.load(Map.of());
+    assertEquals(Duration.ofSeconds(1), defaults.schedule().pollInterval());
+    assertEquals(Duration.ofMinutes(1), defaults.schedule().lease());
+    ParleyConfig changed = ConfigLoader.load(Map.of(
+        "PARLEY_SCHEDULE_POLL_INTERVAL", "PT0.2S", "PARLEY_SCHEDULE_LEASE", "PT5S"));
+    assertEquals(Duration.ofMillis(200), changed.schedule().pollInterval());
+    assertEquals(Duration.ofSeconds(5), changed.schedule().lease());
+    ConfigException error = assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(Map.of("PARLEY_SCHEDULE_POLL_INTERVAL", "often")));
+    assertTrue(error.getMessage().contains("schedule.poll_interval (PARLEY_SCHEDULE_POLL_INTERVAL)"), error.getMessage());
+  }
+
+  @Test
   void anEmptyVariableClearsAValue() {
     assertNull(ConfigLoader.load(Map.of("PARLEY_PG_URL", "")).postgres().url());
   }

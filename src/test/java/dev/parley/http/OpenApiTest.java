@@ -40,7 +40,8 @@ class OpenApiTest {
     Set<String> documented = new TreeSet<>();
     JsonObject paths = doc.getJsonObject("paths");
     for (String path : paths.fieldNames()) {
-      if (path.startsWith("/api/v1/") || path.startsWith("/rest/v1/") || path.equals("/ws")) {
+      if (path.startsWith("/api/v1/") || path.startsWith("/rest/v1/") || path.startsWith("/functions/v1/")
+          || path.equals("/ws")) {
         for (String method : paths.getJsonObject(path).fieldNames()) {
           if (METHODS.contains(method)) {
             documented.add(method.toUpperCase() + " " + path);

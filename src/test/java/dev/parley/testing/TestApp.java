@@ -17,6 +17,7 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -80,6 +81,8 @@ public final class TestApp implements AutoCloseable {
     env.put("PARLEY_DEMO_APP_SECRET", APP_SECRET);
     env.put("PARLEY_DEMO_VERIFY_TOKEN", VERIFY_TOKEN);
     env.put("PARLEY_SHUTDOWN_GRACE", "PT5S");
+    // media files of a test database stay with it, outside the working tree (a node joining it shares them)
+    env.put("PARLEY_MEDIA_DIR", Path.of(System.getProperty("java.io.tmpdir"), "parley-test-media", database).toString());
     env.putAll(overrides);
     ParleyConfig config = ConfigLoader.load(env);
     try {
