@@ -27,6 +27,8 @@ import dev.parley.dispatch.SendRoutes;
 import dev.parley.dispatch.Sender;
 import dev.parley.http.ApiException;
 import dev.parley.provider.whatsapp.WhatsAppGraph;
+import dev.parley.simulator.ProviderSimulator;
+import dev.parley.simulator.SimulatorOptions;
 import io.vertx.core.Future;
 import dev.parley.demo.DemoBootstrap;
 import dev.parley.dispatch.Sender;
@@ -106,6 +108,7 @@ public final class Parley implements AutoCloseable {
   private Pool pool;
   private Pool dispatchPool;
   private WhatsAppGraph graph;
+  private ProviderSimulator simulator;
   private Redis redis;
   private MediaLibrary media;
   private String pgUrl;
@@ -166,8 +169,16 @@ public final class Parley implements AutoCloseable {
 
     var keys = new RedisKeys(config.redis().keyPrefix());
     var channels = new ChannelStore(pool);
+    if (config.simulator().enabled()) {
+      simulator = ProviderSimulator.start(vertx, new SimulatorOptions()
+          .host(config.simulator().host()).port(config.simulator().port())).await();
+      log.info("WhatsApp provider simulator on {}", simulator.baseUrl());
+    }
     if (config.demo().enabled()) {
       DemoBootstrap.ensure(vertx, pool, channels, config.demo()).await();
+      if (simulator != null) { // before dispatch starts: the demo channel sends to this start's simulator
+        DemoBootstrap.useSimulator(pool, config.demo(), simulator.baseUrl()).await();
+      }
     }
 
     var providers = ProviderRegistry.standard();
@@ -233,14 +244,25 @@ public final class Parley implements AutoCloseable {
     // deployed after the HTTP edge so that it stops first: sockets close (1012) before the port does
     deploy(ParleyConfig.instancesOrCores(config.push().instances()),
         () -> new PushShard(pushHub, eventLog, publisher, config.push()));
+    if (simulator != null && config.demo().enabled()) {
+      simulator.registerNumber(DemoBootstrap.simulatedNumber(config.demo(), httpPort()));
+    }
     log.info("Parley started on port {}", httpPort());
     if (config.demo().enabled()) {
       System.out.println(DemoBanner.text(config.demo(), httpPort()));
+      if (simulator != null) {
+        System.out.println(DemoBanner.simulatorText(config.demo(), simulator.baseUrl()));
+      }
     }
   }
 
   private void deploy(int instances, Supplier<io.vertx.core.Deployable> verticle) {
     deployments.push(vertx.deployVerticle(verticle, new DeploymentOptions().setInstances(instances)).await());
+  }
+
+  /** The built-in WhatsApp provider simulator, or null when {@code simulator.enabled} is false. */
+  public ProviderSimulator simulator() {
+    return simulator;
   }
 
   /** The HTTP port actually bound. */
@@ -284,6 +306,9 @@ public final class Parley implements AutoCloseable {
     while (!deployments.isEmpty()) {
       String id = deployments.pop();
       quietly("undeploy " + id, () -> vertx.undeploy(id).await());
+    }
+    if (simulator != null) { // after the HTTP edge: its last status webhooks may still have been answered
+      quietly("close the provider simulator", () -> simulator.close().await());
     }
     if (graph != null) {
       quietly("close Graph API client", () -> graph.close().await());

@@ -41,6 +41,19 @@ public final class DemoBanner {
         "");
   }
 
+  /** How to drive the built-in provider simulator the demo channel sends to. */
+  public static String simulatorText(ParleyConfig.Demo demo, String simulatorUrl) {
+    String customer = new JsonObject().put("phone_number_id", demo.phoneNumberId()).put("wa_id", "16505551234")
+        .put("name", "Sheena Nelson").put("text", "Hi! Is my order on its way?").encode();
+    return String.join("\n",
+        "WhatsApp provider simulator: " + simulatorUrl + " (the demo channel sends there; statuses come back signed)",
+        "  Have a customer write (opens the 24-hour window, so agents can answer):",
+        "  curl -X POST '" + simulatorUrl + "/_simulator/customers/messages' -H 'Content-Type: application/json' -d '"
+            + customer + "'",
+        "  What it received: curl '" + simulatorUrl + "/_simulator/stats/" + demo.phoneNumberId() + "'",
+        "");
+  }
+
   /** A text message from a customer, shaped exactly like a WhatsApp Cloud API webhook. */
   static JsonObject samplePayload(ParleyConfig.Demo demo, Instant at) {
     long seconds = at.getEpochSecond();

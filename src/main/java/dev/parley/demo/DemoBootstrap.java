@@ -5,6 +5,7 @@ import dev.parley.channel.Channel;
 import dev.parley.config.ParleyConfig;
 import dev.parley.provider.ChannelSecrets;
 import dev.parley.provider.whatsapp.WhatsAppProvider;
+import dev.parley.simulator.SimulatedNumber;
 import dev.parley.store.ChannelStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -27,6 +28,12 @@ public final class DemoBootstrap {
   private DemoBootstrap() {}
 
   private static final String ANY_ORGANIZATION = "SELECT 1 FROM organizations LIMIT 1";
+  private static final String POINT_AT_SIMULATOR = """
+      UPDATE channels SET credentials = credentials || $2, updated_at = now() WHERE id = $1 AND provider = 'whatsapp'
+      """;
+
+  /** The Graph API token the demo channel holds and the built-in provider simulator expects for the demo number. */
+  public static final String SIMULATOR_ACCESS_TOKEN = "parley-demo-access-token";
 
   /** Completes with true when it created the demo, false when the database already had an organization. */
   public static Future<Boolean> ensure(Vertx vertx, Pool pool, ChannelStore channels, ParleyConfig.Demo demo) {
@@ -35,6 +42,26 @@ public final class DemoBootstrap {
         // the slow hash runs only when the demo is created, and off the event loop
         : vertx.executeBlocking(() -> List.of(PasswordHasher.hash(demo.adminPassword()), PasswordHasher.hash(demo.agentPassword())))
             .compose(hashes -> create(pool, channels, demo, hashes.get(0), hashes.get(1))));
+  }
+
+  /**
+   * Points the demo channel (if it exists) at the built-in simulator: its {@code api_base_url} becomes
+   * {@code simulatorUrl} and it holds {@link #SIMULATOR_ACCESS_TOKEN}. Done on every start, since the simulator's
+   * port may change.
+   */
+  public static Future<Void> useSimulator(Pool pool, ParleyConfig.Demo demo, String simulatorUrl) {
+    return pool.preparedQuery(POINT_AT_SIMULATOR)
+        .execute(Tuple.of(demo.channelId(), new JsonObject()
+            .put(ChannelSecrets.ACCESS_TOKEN, SIMULATOR_ACCESS_TOKEN)
+            .put(ChannelSecrets.API_BASE_URL, simulatorUrl)))
+        .mapEmpty();
+  }
+
+  /** The demo number as the simulator knows it: its status webhooks go to this node's webhook route. */
+  public static SimulatedNumber simulatedNumber(ParleyConfig.Demo demo, int httpPort) {
+    return new SimulatedNumber(demo.phoneNumberId(), demo.displayPhoneNumber(), SIMULATOR_ACCESS_TOKEN,
+        demo.appSecret(), "http://127.0.0.1:" + httpPort + "/webhooks/whatsapp/" + demo.channelId(), null,
+        SimulatedNumber.DEFAULT_THROUGHPUT, true);
   }
 
   private static Future<Boolean> create(
@@ -48,7 +75,8 @@ public final class DemoBootstrap {
       var channel = new Channel(demo.channelId(), organization, WhatsAppProvider.NAME, "Demo WhatsApp",
           demo.phoneNumberId(), true, new ChannelSecrets(new JsonObject()
               .put(ChannelSecrets.APP_SECRET, demo.appSecret())
-              .put(ChannelSecrets.VERIFY_TOKEN, demo.verifyToken())));
+              .put(ChannelSecrets.VERIFY_TOKEN, demo.verifyToken())
+              .put(ChannelSecrets.ACCESS_TOKEN, SIMULATOR_ACCESS_TOKEN)));
       return tx.preparedQuery("INSERT INTO organizations (id, name) VALUES ($1, $2)")
           .execute(Tuple.of(organization, demo.organizationName()))
           .compose(v -> tx.preparedQuery(

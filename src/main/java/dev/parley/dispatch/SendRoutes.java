@@ -126,7 +126,9 @@ public final class SendRoutes implements Routes {
           if ("system".equals(message.direction())) {
             throw new ApiException(422, "message_not_deletable", "system messages stay in the thread");
           }
-          return conversations.lock(tx, caller.organizationId(), message.conversationId()).compose(conversation -> {
+          // reads the conversation without locking it: the only row locked is the message's, so this never
+          // deadlocks with the dispatcher or a status webhook updating the same message
+          return conversations.find(tx, message.conversationId()).compose(conversation -> {
             UUID assignee = conversation.orElseThrow().assigneeId();
             if (caller.isUser() && !caller.isAdmin() && assignee != null && !assignee.equals(caller.id())) {
               throw new ApiException(403, "not_owner", "this conversation is assigned to someone else");

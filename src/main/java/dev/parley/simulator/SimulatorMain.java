@@ -23,6 +23,9 @@ public final class SimulatorMain {
           System.out.println(usage());
           return;
         }
+        if (!List.of("--port", "--host", "--seed", "--number").contains(flag)) {
+          throw new IllegalArgumentException("unknown option " + flag);
+        }
         if (i + 1 >= args.length) {
           throw new IllegalArgumentException(flag + " needs a value");
         }
@@ -31,8 +34,7 @@ public final class SimulatorMain {
           case "--port" -> options.port(Integer.parseInt(value));
           case "--host" -> options.host(value);
           case "--seed" -> options.seed(Long.parseLong(value));
-          case "--number" -> numbers.add(number(value));
-          default -> throw new IllegalArgumentException("unknown option " + flag);
+          default -> numbers.add(number(value));
         }
       }
     } catch (IllegalArgumentException e) {

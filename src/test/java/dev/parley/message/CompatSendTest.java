@@ -31,8 +31,7 @@ class CompatSendTest {
 
   @BeforeAll
   static void start() {
-    // dispatch goes to a closed loopback port, never to the internet
-    app = TestApp.start(Map.of("PARLEY_WHATSAPP_GRAPH_URL", "http://127.0.0.1:9"));
+    app = TestApp.start(Map.of());
     key = app.apiKey("CRM");
     org = app.organizationId().toString();
     var webhook = app.postSigned(WhatsAppPayloads.text(CUSTOMER, "Kim", "wamid.compat-1", TestApp.now(), "Hi there"));
