@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
  * Inbound media fetched from the provider simulator: stored, shown on the message with a {@code message.updated}
  * event and downloadable; refused content and media the provider no longer has end {@code failed} with the
  * error; an unreachable provider is retried until it answers; a media message no event announced is found by
- * the sweep; an uploaded file gets a provider media id once per channel.
+ * the sweep; an uploaded file gets a provider media id once per channel, and the dispatcher sends it with that id.
  */
 @Tag("e2e")
 class MediaFetchTest {
@@ -65,7 +65,8 @@ class MediaFetchTest {
         "PARLEY_HTTP_PORT", Integer.toString(port),
         "PARLEY_SIMULATOR_ENABLED", "false",
         "PARLEY_MEDIA_SWEEP_INTERVAL", "PT0.5S",
-        "PARLEY_MEDIA_RETRY_BASE", "PT0.2S"));
+        "PARLEY_MEDIA_RETRY_BASE", "PT0.2S",
+        "PARLEY_DISPATCH_POLL_INTERVAL", "PT0.2S"));
     pointChannelAt(sim.baseUrl());
     admin = app.adminToken();
   }
@@ -262,5 +263,38 @@ class MediaFetchTest {
         TestApp.now().atOffset(ZoneOffset.UTC));
     JsonObject media = updated(message, "stored").getJsonObject("content").getJsonObject("media");
     assertArrayEquals(jpeg, download(media.getString("url")).body().getBytes());
+  }
+
+  @Test
+  void anUploadedFileIsSentWithOneProviderUploadForTwoMessages() {
+    sim.customerWrites(TestApp.PHONE_NUMBER_ID, "447700900107", "Sender", "Send me the brochure").await();
+    UUID conversation = app.one("SELECT cv.id FROM conversations cv JOIN contacts c ON c.id = cv.contact_id "
+        + "WHERE c.mobile_number = '+447700900107'").getUUID("id");
+    String service = app.apiKey("media-sender");
+    String fileId = MediaApiTest.upload(app, admin, "brochure.pdf", "application/pdf", Samples.pdf(), null)
+        .bodyAsJsonObject().getString("id");
+    JsonObject message = new JsonObject().put("type", "document").put("document",
+        new JsonObject().put("media_id", fileId).put("filename", "brochure.pdf").put("caption", "Our brochure"));
+    for (int i = 0; i < 2; i++) {
+      var accepted = app.sendMessage(conversation, message, null, service);
+      assertEquals(202, accepted.statusCode(), accepted.bodyAsString());
+      JsonObject file = accepted.bodyAsJsonObject().getJsonObject("content").getJsonObject("document")
+          .getJsonObject("file");
+      assertEquals(fileId, file.getString("file_id"), "the thread shows the file");
+      assertEquals("application/pdf", file.getString("mime_type"));
+    }
+    await("both documents accepted by the provider", Duration.ofSeconds(20), () -> sim.stats(TestApp.PHONE_NUMBER_ID)
+        .messages().stream().filter(m -> m.type().equals("document")).count() == 2);
+    String providerId = app.one("SELECT provider_media_id FROM media_uploads WHERE file_id = $1::uuid", fileId)
+        .getString("provider_media_id");
+    sim.stats(TestApp.PHONE_NUMBER_ID).messages().stream().filter(m -> m.type().equals("document"))
+        .forEach(m -> assertEquals(providerId, m.body().getJsonObject("document").getString("id"), m.body().encode()));
+
+    var notStored = MediaApiTest.upload(app, admin, "x.png", "image/png", Samples.png(), null);
+    JsonObject asSticker = new JsonObject().put("type", "sticker").put("sticker",
+        new JsonObject().put("media_id", notStored.bodyAsJsonObject().getString("id")));
+    var refused = app.sendMessage(conversation, asSticker, null, service);
+    assertEquals(415, refused.statusCode(), refused.bodyAsString());
+    assertEquals("media_type_unsupported", TestApp.errorCode(refused));
   }
 }
