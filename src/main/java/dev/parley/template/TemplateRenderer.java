@@ -1,13 +1,12 @@
 package dev.parley.template;
 
 import dev.parley.http.ApiException;
-import dev.parley.template.TemplateDefinition.Button;
-import dev.parley.template.TemplateDefinition.ButtonParameter;
 import dev.parley.template.TemplateDefinition.Header;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -83,7 +82,7 @@ final class TemplateRenderer {
     if (definition.footer() != null) {
       lines.add(definition.footer());
     }
-    preview.put("buttons", buttons(buttons));
+    preview.put("buttons", new TemplateButtons(problems).render(definition.buttons(), buttons));
     if (!problems.isEmpty()) {
       throw new ApiException(422, "template_parameters_invalid", String.join("; ", problems));
     }
@@ -111,6 +110,10 @@ final class TemplateRenderer {
    * is null (reported once, so no parameter is then also reported missing).
    */
   private JsonArray parameters(JsonObject component, String name) {
+    return parameters(component, name, problems);
+  }
+
+  static JsonArray parameters(JsonObject component, String name, List<String> problems) {
     if (component == null || component.getValue("parameters") == null) {
       return new JsonArray();
     }
@@ -232,7 +235,7 @@ final class TemplateRenderer {
   private Map<String, String> namedValues(String component, List<String> placeholders, JsonArray parameters,
       Set<String> types) {
     Map<String, String> values = new LinkedHashMap<>();
-    Set<String> seen = new java.util.HashSet<>();
+    Set<String> seen = new HashSet<>();
     for (int i = 0; i < parameters.size(); i++) {
       JsonObject parameter = parameters.getValue(i) instanceof JsonObject p ? p : null;
       String name = parameter == null ? null : nonBlank(parameter.getValue("parameter_name"));
@@ -310,93 +313,6 @@ final class TemplateRenderer {
     };
   }
 
-  private JsonArray buttons(Map<Integer, JsonObject> given) {
-    List<Button> defined = definition.buttons();
-    for (var entry : given.entrySet()) {
-      if (entry.getKey() >= defined.size()) {
-        problems.add("button " + entry.getKey() + " is extra: the template has "
-            + (defined.isEmpty() ? "no buttons" : defined.size() + " button(s), indexes 0 to " + (defined.size() - 1)));
-      }
-    }
-    JsonArray rendered = new JsonArray();
-    for (Button button : defined) {
-      JsonObject out = new JsonObject().put("index", button.index()).put("type", button.type().toLowerCase(Locale.ROOT))
-          .put("text", button.text());
-      if (button.url() != null) {
-        out.put("url", button.url());
-      }
-      if (button.phoneNumber() != null) {
-        out.put("phone_number", button.phoneNumber());
-      }
-      JsonObject component = given.get(button.index());
-      String label = "button " + button.index() + " (" + button.type() + ")";
-      ButtonParameter expected = button.parameter();
-      if (component == null) {
-        if (expected.required()) {
-          problems.add(label + (expected == ButtonParameter.TEXT && "URL".equals(button.type())
-              ? ": the URL has a dynamic suffix and needs a text parameter"
-              : " needs a " + expected.type + " parameter") + " (sub_type " + expected.subType + ")");
-        }
-        rendered.add(out);
-        continue;
-      }
-      String subType = lower(component.getValue("sub_type"));
-      JsonArray parameters = parameters(component, label);
-      if (parameters == null) {
-        rendered.add(out);
-        continue;
-      }
-      if (expected == ButtonParameter.NONE) {
-        problems.add(label + " takes no parameters: remove its component");
-      } else if (!expected.subType.equals(subType)) {
-        problems.add(label + ": sub_type must be " + expected.subType + ", got "
-            + (subType.isEmpty() ? "none" : subType));
-      } else if (parameters.size() > 1) {
-        problems.add(label + ": " + parameters.size() + " parameters given, it takes one; parameter 2 is extra");
-      } else if (parameters.isEmpty()) {
-        if (expected.required()) {
-          problems.add(label + " needs a " + expected.type + " parameter");
-        }
-      } else {
-        buttonValue(label, button, expected, parameters.getValue(0), out);
-      }
-      rendered.add(out);
-    }
-    return rendered;
-  }
-
-  private void buttonValue(String label, Button button, ButtonParameter expected, Object value, JsonObject out) {
-    JsonObject parameter = value instanceof JsonObject p ? p : new JsonObject();
-    String type = lower(parameter.getValue("type"));
-    if (!expected.type.equals(type)) {
-      problems.add(label + " parameter must be of type " + expected.type + ", got " + (type.isEmpty() ? "no type" : type));
-      return;
-    }
-    Object content = parameter.getValue(type);
-    if ("action".equals(type)) {
-      if (!(content instanceof JsonObject)) {
-        problems.add(label + " parameter needs an action object");
-      }
-      return;
-    }
-    String text = nonBlank(content);
-    if (text == null) {
-      problems.add(label + " parameter " + type + " is empty");
-      return;
-    }
-    switch (expected) {
-      case TEXT -> {
-        if (button.url() != null) {
-          out.put("url", substitute(button.url(), Map.of("1", text)));
-        } else {
-          out.put("code", text);
-        }
-      }
-      case PAYLOAD -> out.put("payload", text);
-      default -> out.put("coupon_code", text);
-    }
-  }
-
   /** {@code text} with each placeholder replaced by its value (placeholders without one are left as they are). */
   static String substitute(String text, Map<String, String> values) {
     Matcher matcher = TemplateDefinition.PLACEHOLDER.matcher(text);
@@ -414,11 +330,11 @@ final class TemplateRenderer {
         : placeholders.stream().map(name -> "{{" + name + "}}").collect(Collectors.joining(", "));
   }
 
-  private static String lower(Object value) {
+  static String lower(Object value) {
     return value instanceof String text ? text.trim().toLowerCase(Locale.ROOT) : "";
   }
 
-  private static String nonBlank(Object value) {
+  static String nonBlank(Object value) {
     return value instanceof String text && !text.isBlank() ? text : null;
   }
 }

@@ -36,6 +36,10 @@ import org.junit.jupiter.api.Test;
 @Tag("e2e")
 class TemplatesApiTest {
   private static final UUID OTHER_CHANNEL = UUID.randomUUID();
+  /** A WhatsApp channel without an access token or WABA id: its templates are only what the tests store. */
+  private static UUID ourChannel;
+  /** The query that lists ourChannel's templates only. */
+  private static String mine;
   private static TestApp app;
   private static String admin;
   private static String agent;
@@ -49,10 +53,16 @@ class TemplatesApiTest {
     admin = app.adminToken();
     agent = app.login("agent@parley.local", "parley-demo-agent");
     org = app.organizationId();
+    var created = app.postJson("/api/v1/channels", new JsonObject().put("provider", "whatsapp").put("name", "Templates")
+        .put("external_id", "700000000000007").put("credentials", new JsonObject().put("app_secret", "templates-secret")
+            .put("verify_token", "templates-verify")), admin);
+    assertEquals(201, created.statusCode(), created.bodyAsString());
+    ourChannel = UUID.fromString(created.bodyAsJsonObject().getString("id"));
+    mine = "?channel_id=" + ourChannel;
     otherOrg = app.createOrganization("Elsewhere", OTHER_CHANNEL, "800000000000008", "elsewhere-secret");
     app.createUser(otherOrg, "admin@elsewhere.example", "Elsewhere Admin", "admin", "elsewhere-password");
     otherAdmin = app.login("admin@elsewhere.example", "elsewhere-password");
-    store(org, TestApp.CHANNEL_ID, new JsonArray()
+    store(org, ourChannel, new JsonArray()
         .add(orderUpdate("en_US", "APPROVED"))
         .add(template("order_update", "pt_BR", "APPROVED", "UTILITY", "POSITIONAL",
             component("BODY", "Olá {{1}}, seu pedido {{2}} foi enviado.")))
@@ -170,11 +180,13 @@ class TemplatesApiTest {
   void listIsAlphabeticalPagedAndFiltered() {
     List<String> all = List.of("account_alert/en_US", "holiday_carousel/en_US", "order_update/en_US",
         "order_update/pt_BR", "plain_notice/en_US", "spring_sale/en_US", "welcome_named/en_US");
-    assertEquals(all, keys(list("", agent)), "agents see every template of the organization");
+    assertEquals(all, keys(list(mine, agent)), "agents see every template of the organization");
+    assertTrue(keys(list("", agent)).containsAll(all));
+    assertFalse(keys(list("", agent)).contains("elsewhere_only/en_US"));
     List<String> paged = new ArrayList<>();
     String cursor = null;
     do {
-      JsonObject page = list("?limit=3" + (cursor == null ? "" : "&cursor=" + cursor), admin);
+      JsonObject page = list(mine + "&limit=3" + (cursor == null ? "" : "&cursor=" + cursor), admin);
       assertTrue(page.getJsonArray("data").size() <= 3);
       paged.addAll(keys(page));
       cursor = page.getString("next_cursor");
@@ -182,12 +194,11 @@ class TemplatesApiTest {
     assertEquals(all, paged, "each once, in order");
 
     assertEquals(List.of("holiday_carousel/en_US", "order_update/en_US", "order_update/pt_BR", "plain_notice/en_US",
-        "welcome_named/en_US"), keys(list("?status=approved", admin)));
-    assertEquals(List.of("spring_sale/en_US"), keys(list("?status=PAUSED", admin)));
-    assertEquals(List.of("order_update/en_US", "order_update/pt_BR"), keys(list("?name=order_update", admin)));
-    assertEquals(List.of("order_update/pt_BR"), keys(list("?language=pt_BR", admin)));
-    assertEquals(List.of("order_update/en_US", "order_update/pt_BR"), keys(list("?q=DER_up", admin)));
-    assertEquals(all, keys(list("?channel_id=" + TestApp.CHANNEL_ID, admin)));
+        "welcome_named/en_US"), keys(list(mine + "&status=approved", admin)));
+    assertEquals(List.of("spring_sale/en_US"), keys(list(mine + "&status=PAUSED", admin)));
+    assertEquals(List.of("order_update/en_US", "order_update/pt_BR"), keys(list(mine + "&name=order_update", admin)));
+    assertEquals(List.of("order_update/pt_BR"), keys(list(mine + "&language=pt_BR", admin)));
+    assertEquals(List.of("order_update/en_US", "order_update/pt_BR"), keys(list(mine + "&q=DER_up", admin)));
     assertEquals(List.of(), keys(list("?channel_id=" + OTHER_CHANNEL, admin)), "another organization's channel");
     assertEquals(List.of("elsewhere_only/en_US", "order_update/en_US"), keys(list("", otherAdmin)));
 
@@ -199,12 +210,12 @@ class TemplatesApiTest {
 
   @Test
   void aTemplateSaysWhatASendFillsIn() {
-    JsonObject order = list("?name=order_update&language=en_US", agent).getJsonArray("data").getJsonObject(0);
+    JsonObject order = list(mine + "&name=order_update&language=en_US", agent).getJsonArray("data").getJsonObject(0);
     var read = app.api(HttpMethod.GET, "/api/v1/templates/" + order.getString("id"), null, agent);
     assertEquals(200, read.statusCode(), read.bodyAsString());
     JsonObject template = read.bodyAsJsonObject();
     assertEquals(order, template);
-    assertEquals(TestApp.CHANNEL_ID.toString(), template.getString("channel_id"));
+    assertEquals(ourChannel.toString(), template.getString("channel_id"));
     assertEquals("UTILITY", template.getString("category"));
     assertEquals("APPROVED", template.getString("status"));
     assertEquals("POSITIONAL", template.getString("parameter_format"));
@@ -223,7 +234,7 @@ class TemplatesApiTest {
             .put("type", "payload").put("required", false)),
         template.getJsonArray("parameters"));
 
-    JsonObject welcome = list("?name=welcome_named", agent).getJsonArray("data").getJsonObject(0);
+    JsonObject welcome = list(mine + "&name=welcome_named", agent).getJsonArray("data").getJsonObject(0);
     assertEquals(new JsonArray()
         .add(new JsonObject().put("component", "header").put("type", "image"))
         .add(new JsonObject().put("component", "body").put("type", "text").put("name", "first_name"))
@@ -231,7 +242,7 @@ class TemplatesApiTest {
         .add(new JsonObject().put("component", "button").put("index", 0).put("sub_type", "copy_code")
             .put("type", "coupon_code").put("required", true)),
         welcome.getJsonArray("parameters"));
-    JsonObject plain = list("?name=plain_notice", agent).getJsonArray("data").getJsonObject(0);
+    JsonObject plain = list(mine + "&name=plain_notice", agent).getJsonArray("data").getJsonObject(0);
     assertEquals("POSITIONAL", plain.getString("parameter_format"), "inferred when the provider does not say");
     assertEquals(new JsonArray(), plain.getJsonArray("parameters"));
 
@@ -243,7 +254,7 @@ class TemplatesApiTest {
 
   @Test
   void previewFillsPositionalParametersCurrencyAndDates() {
-    var response = preview(TestApp.CHANNEL_ID, orderSend(), agent);
+    var response = preview(ourChannel, orderSend(), agent);
     assertEquals(200, response.statusCode(), response.bodyAsString());
     JsonObject rendered = response.bodyAsJsonObject();
     assertEquals("order_update", rendered.getString("name"));
@@ -262,12 +273,12 @@ class TemplatesApiTest {
         .add(new JsonObject().put("index", 2).put("type", "phone_number").put("text", "Call us")
             .put("phone_number", "+15550001111")),
         preview.getJsonArray("buttons"));
-    String id = list("?name=order_update&language=en_US", admin).getJsonArray("data").getJsonObject(0).getString("id");
+    String id = list(mine + "&name=order_update&language=en_US", admin).getJsonArray("data").getJsonObject(0).getString("id");
     assertEquals(id, rendered.getString("template_id"));
 
     JsonObject withoutQuickReply = orderSend();
     withoutQuickReply.getJsonArray("components").remove(3);
-    var optional = preview(TestApp.CHANNEL_ID, withoutQuickReply, admin);
+    var optional = preview(ourChannel, withoutQuickReply, admin);
     assertEquals(200, optional.statusCode(), "a quick reply's payload is optional: " + optional.bodyAsString());
     assertFalse(optional.bodyAsJsonObject().getJsonObject("preview").getJsonArray("buttons").getJsonObject(1)
         .containsKey("payload"));
@@ -275,18 +286,18 @@ class TemplatesApiTest {
     JsonObject portuguese = new JsonObject().put("name", "order_update").put("language", new JsonObject()
         .put("code", "pt_BR").put("policy", "deterministic"))
         .put("components", new JsonArray().add(part("body", text("Ana"), text("#7"))));
-    assertEquals("Olá Ana, seu pedido #7 foi enviado.", preview(TestApp.CHANNEL_ID, portuguese, admin)
+    assertEquals("Olá Ana, seu pedido #7 foi enviado.", preview(ourChannel, portuguese, admin)
         .bodyAsJsonObject().getString("text"));
 
     JsonObject plain = new JsonObject().put("name", "plain_notice").put("language", new JsonObject().put("code", "en_US"));
-    JsonObject noParameters = preview(TestApp.CHANNEL_ID, plain, admin).bodyAsJsonObject();
+    JsonObject noParameters = preview(ourChannel, plain, admin).bodyAsJsonObject();
     assertEquals("We are closed today.\nParley Shop", noParameters.getString("text"));
     assertNull(noParameters.getJsonObject("preview").getValue("header"));
   }
 
   @Test
   void previewFillsNamedParametersByNameInAnyOrder() {
-    var response = preview(TestApp.CHANNEL_ID, welcomeSend(), agent);
+    var response = preview(ourChannel, welcomeSend(), agent);
     assertEquals(200, response.statusCode(), response.bodyAsString());
     JsonObject rendered = response.bodyAsJsonObject();
     assertEquals("Hello Ana, your code is SPRING25. Enjoy, Ana!", rendered.getString("text"),
@@ -303,35 +314,35 @@ class TemplatesApiTest {
   void onlyApprovedTemplatesOfThatNameAndLanguageResolve() {
     JsonObject paused = new JsonObject().put("name", "spring_sale").put("language", new JsonObject().put("code", "en_US"))
         .put("components", new JsonArray().add(part("body", text("now"))));
-    var refused = preview(TestApp.CHANNEL_ID, paused, admin);
+    var refused = preview(ourChannel, paused, admin);
     assertEquals(422, refused.statusCode());
     assertEquals("template_not_approved", errorCode(refused));
     assertTrue(refused.bodyAsJsonObject().getJsonObject("error").getString("message").contains("PAUSED"));
     JsonObject rejected = new JsonObject().put("name", "account_alert").put("language", new JsonObject().put("code", "en_US"));
-    assertEquals("template_not_approved", errorCode(preview(TestApp.CHANNEL_ID, rejected, admin)));
+    assertEquals("template_not_approved", errorCode(preview(ourChannel, rejected, admin)));
 
     JsonObject otherLanguage = orderSend().put("language", new JsonObject().put("code", "en_GB"));
-    var missing = preview(TestApp.CHANNEL_ID, otherLanguage, admin);
+    var missing = preview(ourChannel, otherLanguage, admin);
     assertEquals(404, missing.statusCode());
     assertEquals("template_not_found", errorCode(missing));
-    assertEquals("template_not_found", errorCode(preview(TestApp.CHANNEL_ID, orderSend().put("name", "order_updates"), admin)));
+    assertEquals("template_not_found", errorCode(preview(ourChannel, orderSend().put("name", "order_updates"), admin)));
 
     JsonObject carousel = new JsonObject().put("name", "holiday_carousel").put("language", new JsonObject().put("code", "en_US"));
-    var unsupported = preview(TestApp.CHANNEL_ID, carousel, admin);
+    var unsupported = preview(ourChannel, carousel, admin);
     assertEquals(422, unsupported.statusCode());
     assertEquals("template_unsupported", errorCode(unsupported));
 
     for (JsonObject malformed : List.of(new JsonObject(), new JsonObject().put("name", "order_update"),
         new JsonObject().put("name", "order_update").put("language", "en_US"),
         orderSend().put("components", new JsonObject()), orderSend().put("name", 7))) {
-      var answer = preview(TestApp.CHANNEL_ID, malformed, admin);
+      var answer = preview(ourChannel, malformed, admin);
       assertEquals(400, answer.statusCode(), malformed.encode());
       assertEquals("invalid_request", errorCode(answer));
     }
     assertEquals(400, app.postJson("/api/v1/templates/preview", new JsonObject().put("template", orderSend()), admin)
         .statusCode(), "channel_id is required");
     assertEquals(400, app.postJson("/api/v1/templates/preview", new JsonObject()
-        .put("channel_id", TestApp.CHANNEL_ID.toString()).put("template", "order_update"), admin).statusCode());
+        .put("channel_id", ourChannel.toString()).put("template", "order_update"), admin).statusCode());
     assertEquals("not_found", errorCode(preview(UUID.randomUUID(), orderSend(), admin)));
   }
 
@@ -435,7 +446,7 @@ class TemplatesApiTest {
             .put("name", "plain_notice").put("language", new JsonObject().put("code", "en_US"))
             .put("components", new JsonArray().add(part("body", text("x"))))));
     for (Case c : cases) {
-      var answer = preview(TestApp.CHANNEL_ID, c.template(), agent);
+      var answer = preview(ourChannel, c.template(), agent);
       assertEquals(422, answer.statusCode(), c.expected() + ": " + answer.bodyAsString());
       assertEquals("template_parameters_invalid", errorCode(answer), c.expected());
       assertEquals(c.expected(), answer.bodyAsJsonObject().getJsonObject("error").getString("message"));
@@ -443,7 +454,7 @@ class TemplatesApiTest {
     JsonObject several = orderSend();
     several.getJsonArray("components").remove(2);
     bodyOf(several.getJsonArray("components")).set(0, text(""));
-    String message = preview(TestApp.CHANNEL_ID, several, agent).bodyAsJsonObject().getJsonObject("error").getString("message");
+    String message = preview(ourChannel, several, agent).bodyAsJsonObject().getJsonObject("error").getString("message");
     assertEquals("body parameter {{1}} is empty; button 0 (URL): the URL has a dynamic suffix and needs a text "
         + "parameter (sub_type url)", message, "every problem at once");
   }
@@ -451,7 +462,7 @@ class TemplatesApiTest {
   @Test
   void theCatalogResolvesInsideTheCallersTransaction() {
     RenderedTemplate rendered = app.parley.pool().withTransaction(tx ->
-        new TemplateCatalog().resolve(tx, org, TestApp.CHANNEL_ID, welcomeSend())).await();
+        new TemplateCatalog().resolve(tx, org, ourChannel, welcomeSend())).await();
     assertEquals("welcome_named", rendered.name());
     assertEquals("en_US", rendered.language());
     assertEquals("MARKETING", rendered.category());
@@ -459,10 +470,10 @@ class TemplatesApiTest {
     assertEquals("https://cdn.example/welcome.jpg", rendered.preview().getJsonObject("header").getJsonObject("image")
         .getString("link"));
     assertEquals(rendered.templateId(), app.one("SELECT id FROM templates WHERE channel_id = $1 AND name = 'welcome_named'",
-        TestApp.CHANNEL_ID).getUUID("id"));
+        ourChannel).getUUID("id"));
 
     // another organization's channel holds nothing for it
-    Throwable cause = new TemplateCatalog().resolve(app.parley.pool(), otherOrg, TestApp.CHANNEL_ID, welcomeSend())
+    Throwable cause = new TemplateCatalog().resolve(app.parley.pool(), otherOrg, ourChannel, welcomeSend())
         .transform(done -> Future.succeededFuture(done.cause())).await();
     assertTrue(cause instanceof ApiException api && api.code().equals("template_not_found") && api.status() == 404,
         String.valueOf(cause));
@@ -470,35 +481,35 @@ class TemplatesApiTest {
 
   @Test
   void onlyAdminsAndServicesSyncAndOnlyChannelsThatCan() {
-    String path = "/api/v1/channels/" + TestApp.CHANNEL_ID + "/templates/sync";
+    String path = "/api/v1/channels/" + ourChannel + "/templates/sync";
     var byAgent = app.postJson(path, new JsonObject(), agent);
     assertEquals(403, byAgent.statusCode());
     assertEquals("forbidden", errorCode(byAgent));
     var noCredentials = app.postJson(path, new JsonObject(), admin);
-    assertEquals(400, noCredentials.statusCode(), "the demo channel has no access token or WABA id");
+    assertEquals(400, noCredentials.statusCode(), "the channel has no access token or WABA id");
     assertEquals("missing_credentials", errorCode(noCredentials));
     String key = app.postJson("/api/v1/api_keys", new JsonObject().put("name", "sync"), admin).bodyAsJsonObject()
         .getString("key");
     assertEquals("missing_credentials", errorCode(app.postJson(path, new JsonObject(), key)), "a service may sync");
     assertEquals(404, app.postJson("/api/v1/channels/" + UUID.randomUUID() + "/templates/sync", new JsonObject(), admin)
         .statusCode());
-    assertEquals(7L, app.one("SELECT count(*) AS n FROM templates WHERE channel_id = $1", TestApp.CHANNEL_ID).getLong("n"),
+    assertEquals(7L, app.one("SELECT count(*) AS n FROM templates WHERE channel_id = $1", ourChannel).getLong("n"),
         "a refused sync changes nothing");
   }
 
   @Test
   void anotherOrganizationCanNeitherSeeNorUseTheTemplates() {
-    String ours = list("?name=welcome_named", admin).getJsonArray("data").getJsonObject(0).getString("id");
+    String ours = list(mine + "&name=welcome_named", admin).getJsonArray("data").getJsonObject(0).getString("id");
     assertFalse(app.api(HttpMethod.GET, "/api/v1/templates?limit=200", null, otherAdmin).bodyAsString().contains(ours));
     assertEquals(404, app.api(HttpMethod.GET, "/api/v1/templates/" + ours, null, otherAdmin).statusCode());
-    var theirPreviewOfOurs = preview(TestApp.CHANNEL_ID, welcomeSend(), otherAdmin);
+    var theirPreviewOfOurs = preview(ourChannel, welcomeSend(), otherAdmin);
     assertEquals(404, theirPreviewOfOurs.statusCode());
     assertEquals("not_found", errorCode(theirPreviewOfOurs));
     var ourPreviewOfTheirs = preview(OTHER_CHANNEL, orderSend(), admin);
     assertEquals(404, ourPreviewOfTheirs.statusCode());
     assertEquals("not_found", errorCode(ourPreviewOfTheirs));
     assertEquals(200, preview(OTHER_CHANNEL, orderSend(), otherAdmin).statusCode(), "they use their own");
-    var theirSync = app.postJson("/api/v1/channels/" + TestApp.CHANNEL_ID + "/templates/sync", new JsonObject(), otherAdmin);
+    var theirSync = app.postJson("/api/v1/channels/" + ourChannel + "/templates/sync", new JsonObject(), otherAdmin);
     assertEquals(404, theirSync.statusCode());
     assertEquals("not_found", errorCode(theirSync));
   }
