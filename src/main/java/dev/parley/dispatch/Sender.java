@@ -158,8 +158,7 @@ public final class Sender {
                         prepared, key, hash));
               }));
         }))
-        .onSuccess(outcome -> vertx.eventBus().send(Addresses.DISPATCH_QUEUED, outcome.message().getString("id")))
-        ;
+        .onSuccess(outcome -> vertx.eventBus().send(Addresses.DISPATCH_QUEUED, outcome.message().getString("id")));
   }
 
   private static void checkConversation(Caller caller, ConversationRow conversation, OutboundDraft draft) {
