@@ -1,0 +1,58 @@
+package dev.parley.bench;
+
+import dev.parley.infra.EmbeddedPostgresServer;
+import dev.parley.infra.EmbeddedRedisServer;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The benchmark's PostgreSQL and Redis: the servers named by {@code PARLEY_PG_URL} / {@code PARLEY_REDIS_URL} (use
+ * a scratch database: the run leaves its data there), otherwise embedded ones in the run's work folder, started
+ * the way Parley starts its own (synchronous commit on).
+ */
+final class Infra implements AutoCloseable {
+  final String pgUrl;
+  final String redisUrl;
+  final boolean embedded;
+  private final EmbeddedPostgresServer postgres;
+  private final EmbeddedRedisServer redis;
+
+  private Infra(String pgUrl, String redisUrl, EmbeddedPostgresServer postgres, EmbeddedRedisServer redis) {
+    this.pgUrl = pgUrl;
+    this.redisUrl = redisUrl;
+    this.postgres = postgres;
+    this.redis = redis;
+    this.embedded = postgres != null || redis != null;
+  }
+
+  static Infra start(Path work) throws IOException {
+    String pgUrl = System.getenv("PARLEY_PG_URL");
+    String redisUrl = System.getenv("PARLEY_REDIS_URL");
+    EmbeddedPostgresServer postgres = null;
+    EmbeddedRedisServer redis = null;
+    if (pgUrl == null || pgUrl.isBlank()) {
+      postgres = EmbeddedPostgresServer.start(work.resolve("postgres"));
+      pgUrl = postgres.url("postgres");
+    }
+    if (redisUrl == null || redisUrl.isBlank()) {
+      redis = EmbeddedRedisServer.start(work.resolve("redis"));
+      redisUrl = redis.url();
+    }
+    return new Infra(pgUrl, redisUrl, postgres, redis);
+  }
+
+  /** What the report says about the servers. */
+  String describe() {
+    return embedded ? "embedded PostgreSQL 17 and Redis 6.2 (synchronous_commit on)" : "external servers from the environment";
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (redis != null) {
+      redis.close();
+    }
+    if (postgres != null) {
+      postgres.close();
+    }
+  }
+}

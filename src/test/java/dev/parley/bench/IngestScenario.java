@@ -1,0 +1,90 @@
+package dev.parley.bench;
+
+import dev.parley.bench.Fixtures.BenchChannel;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Scenario 1: signed WhatsApp webhooks (70 % text, 10 % image, 20 % status), one event per webhook and then 50, at
+ * increasing open-loop rates until the p99 passes 100 ms (or webhooks fail, or the server stops keeping up). Parley
+ * answers 200 only after the transaction committed with synchronous commit on, so acknowledged events are durably
+ * committed events.
+ */
+final class IngestScenario {
+  static final double P99_LIMIT_MS = 100;
+
+  private final Vertx vertx;
+  private final Bench.Mode mode;
+
+  IngestScenario(Vertx vertx, Bench.Mode mode) {
+    this.vertx = vertx;
+    this.mode = mode;
+  }
+
+  JsonObject run(ParleyProcess parley, List<BenchChannel> channels) {
+    var webhooks = new Webhooks(0.10, 0.20, 20_000);
+    var client = new Client(vertx, parley.port(), 256);
+    try {
+      var result = new JsonObject().put("mix", "70 % text, 10 % image, 20 % delivery status; " + channels.size()
+          + " numbers, 20,000 customers each; p99 limit " + P99_LIMIT_MS + " ms");
+      for (int batch : new int[] {1, 50}) {
+        result.put("batch_" + batch, steps(parley, client, webhooks, channels, batch));
+      }
+      return result;
+    } finally {
+      client.close();
+    }
+  }
+
+  private JsonObject steps(ParleyProcess parley, Client client, Webhooks webhooks, List<BenchChannel> channels,
+      int batch) {
+    var steps = new JsonArray();
+    double best = 0;
+    double bestMessages = 0;
+    for (int rate : mode.ingestRates(batch)) {
+      double webhooksPerSecond = rate / (double) batch;
+      var events = new AtomicLong();
+      var messages = new AtomicLong();
+      double cpuBefore = parley.cpuSeconds();
+      OpenLoop.Result run = OpenLoop.run(vertx, webhooksPerSecond, Duration.ofSeconds(mode.stepSeconds()), 20_000,
+          (i, intended) -> {
+            Webhooks.Signed signed = webhooks.mixed(channels.get((int) (i % channels.size())), batch);
+            return client.webhook(signed).onSuccess(ok -> {
+              events.addAndGet(signed.messages() + signed.statuses());
+              messages.addAndGet(signed.messages());
+            });
+          });
+      double cpu = parley.cpuSeconds() - cpuBefore;
+      double eventsPerSecond = events.get() / run.seconds();
+      double p99 = run.latency().getTotalCount() == 0 ? Double.MAX_VALUE
+          : run.latency().getValueAtPercentile(99) / 1000.0;
+      boolean kept = run.failed() == 0 && run.skipped() == 0 && run.achievedPerSecond() >= 0.95 * webhooksPerSecond
+          && p99 <= P99_LIMIT_MS;
+      var step = Stats.step(run)
+          .put("offered_events_per_s", rate)
+          .put("committed_events_per_s", Math.round(eventsPerSecond))
+          .put("committed_messages_per_s", Math.round(messages.get() / run.seconds()))
+          .put("parley_cpu_cores", Stats.round(cpu / run.seconds(), 2))
+          .put("sustained", kept);
+      steps.add(step);
+      System.out.printf("ingest batch %d: offered %,d events/s -> committed %,.0f/s, p99 %.1f ms, failed %d%s%n",
+          batch, rate, eventsPerSecond, Math.min(p99, 1e9), run.failed(), kept ? "" : " (not sustained)");
+      if (kept) {
+        best = Math.max(best, eventsPerSecond);
+        bestMessages = Math.max(bestMessages, messages.get() / run.seconds());
+      } else {
+        break;
+      }
+      ParleyProcess.sleep(1_000);
+    }
+    return new JsonObject()
+        .put("batch", batch)
+        .put("sustained_events_per_s", Math.round(best))
+        .put("sustained_messages_per_s", Math.round(bestMessages))
+        .put("steps", steps);
+  }
+}

@@ -1,0 +1,73 @@
+package dev.parley.bench;
+
+import dev.parley.store.Database;
+import dev.parley.tools.Dataset;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Scenario 5: the inbox list ({@code GET /api/v1/conversations}) of an organization of 100,000 conversations and
+ * 1,000,000 messages ({@link Dataset}), for the filters an inbox offers (all, open, mine, unassigned, a label,
+ * unread, a second page), each at a fixed open-loop rate; the requests are signed in as an agent.
+ */
+final class ListScenario {
+  private final Vertx vertx;
+  private final Bench.Mode mode;
+
+  ListScenario(Vertx vertx, Bench.Mode mode) {
+    this.vertx = vertx;
+    this.mode = mode;
+  }
+
+  JsonObject run(ParleyProcess parley, String pgUrl, Fixtures fixtures) throws Exception {
+    long started = System.nanoTime();
+    Dataset.Generated data = Dataset.generate(pgUrl, mode.listConversations(), mode.listMessages(), 20);
+    double generated = (System.nanoTime() - started) / 1e9;
+    System.out.printf("list: %s%n", data);
+    UUID agent = data.agentIds().get(0);
+    String token = fixtures.token(agent, data.organizationId(), "agent");
+    var client = new Client(vertx, parley.port(), 32);
+    try {
+      String first = client.get("/api/v1/conversations?limit=25", token).await().toJsonObject().getString("next_cursor");
+      Map<String, String> queries = new LinkedHashMap<>();
+      queries.put("all", "/api/v1/conversations?limit=25");
+      queries.put("open", "/api/v1/conversations?status=open&limit=25");
+      queries.put("mine", "/api/v1/conversations?assignee=me&status=open&limit=25");
+      queries.put("unassigned", "/api/v1/conversations?assignee=unassigned&status=open&limit=25");
+      queries.put("label", "/api/v1/conversations?label=vip&limit=25");
+      queries.put("unread", "/api/v1/conversations?unread=true&limit=25");
+      queries.put("page_2", "/api/v1/conversations?limit=25&cursor=" + first);
+      var all = new Histogram(3);
+      var results = new JsonArray();
+      for (var query : queries.entrySet()) {
+        OpenLoop.Result run = OpenLoop.run(vertx, mode.listRate(), Duration.ofSeconds(mode.listSeconds()), 5_000,
+            (i, intended) -> client.get(query.getValue(), token));
+        all.add(run.latency());
+        results.add(Stats.step(run).put("filter", query.getKey()).put("uri", query.getValue().replace(first, "…")));
+        System.out.printf("list %-10s at %d/s: p50 %.2f ms, p99 %.2f ms, failed %d%n", query.getKey(), mode.listRate(),
+            run.latency().getValueAtPercentile(50) / 1000.0, run.latency().getValueAtPercentile(99) / 1000.0,
+            run.failed());
+      }
+      try (var db = Database.connect(pgUrl); var statement = db.createStatement();
+           var rows = statement.executeQuery("SELECT pg_size_pretty(pg_database_size(current_database()))")) {
+        rows.next();
+        return new JsonObject()
+            .put("conversations", data.conversations())
+            .put("messages", data.messages())
+            .put("generated_seconds", Stats.round(generated, 1))
+            .put("database_size", rows.getString(1))
+            .put("rate_per_filter", mode.listRate())
+            .put("latency", Stats.latency(all))
+            .put("filters", results);
+      }
+    } finally {
+      client.close();
+    }
+  }
+}

@@ -1,0 +1,216 @@
+package dev.parley.bench;
+
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Locale;
+
+/** The Markdown summary of a report: targets against figures, ceilings as ratios, then each scenario's table. */
+final class Summary {
+  private Summary() {}
+
+  static String markdown(JsonObject report, List<String> charts) {
+    var md = new StringBuilder();
+    JsonObject machine = report.getJsonObject("machine");
+    md.append("# Parley benchmark (").append(report.getString("mode")).append(")\n\n");
+    md.append("Commit `").append(report.getString("commit")).append("`, started ").append(report.getString("started_at"))
+        .append(", took ").append(report.getLong("took_seconds")).append(" s. Machine: ")
+        .append(machine.getInteger("cores")).append(" cores (").append(machine.getString("cpu", "?")).append("), ")
+        .append(gib(machine.getLong("memory_bytes", 0L))).append(" GiB, ").append(machine.getString("java"))
+        .append(". Servers: ").append(report.getString("servers"))
+        .append(". Everything (PostgreSQL, Redis, Parley, simulator, load generators) shares the same cores.\n\n");
+    md.append("## Targets\n\n").append(targets(report)).append('\n');
+
+    JsonObject ceilings = report.getJsonObject("ceilings");
+    if (ceilings != null) {
+      md.append("## Ceilings (same run)\n\n| what | figure | how |\n|---|---:|---|\n");
+      JsonObject pg = ceilings.getJsonObject("postgres");
+      md.append(row("PostgreSQL batched insert", n(pg.getLong("batched_insert_rows_per_s")) + " rows/s", pg.getString("how")));
+      md.append(row("PostgreSQL one-row commits", n(pg.getLong("single_row_commits_per_s")) + " commits/s",
+          "synchronous_commit on; the durable-commit bound"));
+      JsonObject redis = ceilings.getJsonObject("redis");
+      md.append(row("Redis pipelined", n(redis.getLong("pipelined_ops_per_s")) + " ops/s", redis.getString("how")));
+      JsonObject http = ceilings.getJsonObject("http");
+      md.append(row("bare Vert.x HTTP POST", n(http.getLong("posts_per_s")) + " posts/s", http.getString("how")));
+      md.append('\n');
+    }
+    JsonObject ingest = report.getJsonObject("ingest");
+    if (ingest != null) {
+      md.append("## Ingest\n\n").append(ingest.getString("mix")).append(".\n\n");
+      md.append("| batch | offered events/s | committed events/s | messages/s | p50 ms | p99 ms | p99.9 ms | max ms | failed "
+          + "| Parley CPU (cores) | sustained |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+      for (String batch : List.of("batch_1", "batch_50")) {
+        JsonObject run = ingest.getJsonObject(batch);
+        if (run == null) {
+          continue;
+        }
+        for (Object o : run.getJsonArray("steps")) {
+          JsonObject step = (JsonObject) o;
+          JsonObject l = step.getJsonObject("latency");
+          md.append("| ").append(run.getInteger("batch")).append(" | ").append(n(step.getLong("offered_events_per_s")))
+              .append(" | ").append(n(step.getLong("committed_events_per_s"))).append(" | ")
+              .append(n(step.getLong("committed_messages_per_s"))).append(" | ").append(l.getValue("p50_ms", "–"))
+              .append(" | ").append(l.getValue("p99_ms", "–")).append(" | ").append(l.getValue("p999_ms", "–"))
+              .append(" | ").append(l.getValue("max_ms", "–")).append(" | ").append(step.getLong("failed") + step.getLong("skipped"))
+              .append(" | ").append(step.getDouble("parley_cpu_cores")).append(" | ")
+              .append(step.getBoolean("sustained") ? "yes" : "no").append(" |\n");
+        }
+      }
+      md.append('\n');
+    }
+    JsonObject e2e = report.getJsonObject("e2e_latency");
+    if (e2e != null) {
+      md.append("## Webhook → agent WebSocket\n\n").append(e2e.getInteger("agents")).append(" agents in ")
+          .append(e2e.getInteger("organizations")).append(" organizations; every agent of the organization receives the "
+              + "`message.created` frame.\n\n| msg/s | p50 ms | p99 ms | p99.9 ms | max ms | frames received / expected "
+              + "| webhook p99 ms |\n|---:|---:|---:|---:|---:|---:|---:|\n");
+      for (Object o : e2e.getJsonArray("steps")) {
+        JsonObject step = (JsonObject) o;
+        JsonObject l = step.getJsonObject("ws_latency");
+        md.append("| ").append(n(step.getLong("offered_per_s"))).append(" | ").append(l.getValue("p50_ms", "–"))
+            .append(" | ").append(l.getValue("p99_ms", "–")).append(" | ").append(l.getValue("p999_ms", "–"))
+            .append(" | ").append(l.getValue("max_ms", "–")).append(" | ").append(n(step.getLong("frames_received")))
+            .append(" / ").append(n(step.getLong("frames_expected"))).append(" | ")
+            .append(step.getJsonObject("webhook_latency").getValue("p99_ms", "–")).append(" |\n");
+      }
+      md.append('\n');
+    }
+    JsonObject connections = report.getJsonObject("connections");
+    if (connections != null) {
+      md.append("## Connections\n\n| figure | value |\n|---|---:|\n")
+          .append(row("held (attempted)", n(connections.getLong("held")) + " (" + n(connections.getLong("attempted")) + ")"))
+          .append(row("bound", connections.getString("bound")))
+          .append(row("connect time", connections.getDouble("connect_seconds") + " s"))
+          .append(row("heap per connection", n(connections.getLong("heap_per_connection_bytes")) + " B"))
+          .append(row("RSS per connection", n(connections.getLong("rss_per_connection_bytes")) + " B"))
+          .append(row("RSS with them (after fan-out)", mib(connections.getLong("rss_after_bytes")) + " MiB ("
+              + mib(connections.getLong("rss_after_fanout_bytes")) + " MiB)"))
+          .append(row("RSS projected at 100,000", mib(connections.getLong("projected_rss_at_100k_bytes")) + " MiB"))
+          .append(row("fan-out", n(connections.getLong("fanout_deliveries")) + " of "
+              + n(connections.getLong("fanout_deliveries_expected")) + " `message.created` frames in "
+              + connections.getDouble("fanout_seconds") + " s = " + n(connections.getLong("fanout_deliveries_per_s"))
+              + "/s (all frames: " + n(connections.getLong("fanout_frames_per_s")) + "/s)"))
+          .append('\n');
+    }
+    JsonObject dispatch = report.getJsonObject("dispatch");
+    if (dispatch != null) {
+      JsonObject l = dispatch.getJsonObject("latency_to_sent");
+      md.append("## Dispatch\n\n| figure | value |\n|---|---:|\n")
+          .append(row("numbers × throughput", dispatch.getInteger("numbers") + " × " + dispatch.getInteger("number_throughput_per_s") + "/s"))
+          .append(row("offered", n(dispatch.getLong("offered_per_s")) + "/s to " + n(dispatch.getLong("conversations")) + " conversations"))
+          .append(row("accepted (refused)", n(dispatch.getLong("accepted")) + " (" + n(dispatch.getLong("refused")) + ")"))
+          .append(row("REST accept p50 / p99", dispatch.getJsonObject("accept_latency").getValue("p50_ms", "–") + " / "
+              + dispatch.getJsonObject("accept_latency").getValue("p99_ms", "–") + " ms"))
+          .append(row("sent", n(dispatch.getLong("sent")) + " at " + n(dispatch.getLong("sent_per_s")) + "/s"))
+          .append(row("to sent p50 / p99 / p99.9 / max", l.getValue("p50_ms", "–") + " / " + l.getValue("p99_ms", "–")
+              + " / " + l.getValue("p999_ms", "–") + " / " + l.getValue("max_ms", "–") + " ms"))
+          .append(row("pacing violations", dispatch.getLong("pacing_violations") + " (130429: "
+              + dispatch.getLong("rate_limited_130429") + ", 131056: " + dispatch.getLong("pair_rate_limited_131056")
+              + ", busiest number-second " + dispatch.getInteger("busiest_number_second") + ")"))
+          .append('\n');
+    }
+    JsonObject list = report.getJsonObject("conversation_list");
+    if (list != null) {
+      md.append("## Conversation list\n\n").append(n(list.getLong("conversations"))).append(" conversations, ")
+          .append(n(list.getLong("messages"))).append(" messages (database ").append(list.getString("database_size"))
+          .append("); each filter at ").append(list.getInteger("rate_per_filter")).append(" requests/s.\n\n")
+          .append("| filter | p50 ms | p99 ms | p99.9 ms | max ms | failed |\n|---|---:|---:|---:|---:|---:|\n");
+      for (Object o : list.getJsonArray("filters")) {
+        JsonObject step = (JsonObject) o;
+        JsonObject l = step.getJsonObject("latency");
+        md.append("| ").append(step.getString("filter")).append(" | ").append(l.getValue("p50_ms", "–")).append(" | ")
+            .append(l.getValue("p99_ms", "–")).append(" | ").append(l.getValue("p999_ms", "–")).append(" | ")
+            .append(l.getValue("max_ms", "–")).append(" | ").append(step.getLong("failed") + step.getLong("skipped"))
+            .append(" |\n");
+      }
+      md.append('\n');
+    }
+    if (!charts.isEmpty()) {
+      md.append("## Charts\n\n");
+      charts.forEach(chart -> md.append("![").append(chart).append("](").append(chart).append(")\n\n"));
+    }
+    return md.toString();
+  }
+
+  /** The targets table (also printed at the end of a run). */
+  static String targets(JsonObject report) {
+    var md = new StringBuilder("| target | measured | met |\n|---|---:|---|\n");
+    JsonObject ingest = report.getJsonObject("ingest");
+    JsonObject ceilings = report.getJsonObject("ceilings");
+    if (ingest != null) {
+      long best = 0;
+      long messages = 0;
+      for (String batch : List.of("batch_1", "batch_50")) {
+        JsonObject run = ingest.getJsonObject(batch);
+        if (run != null && run.getLong("sustained_events_per_s") > best) {
+          best = run.getLong("sustained_events_per_s");
+          messages = run.getLong("sustained_messages_per_s");
+        }
+      }
+      String ratio = "";
+      if (ceilings != null) {
+        ratio = String.format(Locale.ROOT, "; %.0f %% of PostgreSQL's batched-insert rows/s", 100.0 * best
+            / ceilings.getJsonObject("postgres").getLong("batched_insert_rows_per_s"));
+        JsonObject one = ingest.getJsonObject("batch_1");
+        if (one != null) {
+          ratio += String.format(Locale.ROOT, "; batch 1: %s webhooks/s = %.0f %% of the bare HTTP POST rate",
+              n(one.getLong("sustained_events_per_s")), 100.0 * one.getLong("sustained_events_per_s")
+                  / ceilings.getJsonObject("http").getLong("posts_per_s"));
+        }
+      }
+      md.append(row("ingest ≥ 20,000 events/s durably committed", n(best) + " events/s (" + n(messages)
+          + " of them messages)" + ratio, best >= 20_000 ? "yes" : "no"));
+    }
+    JsonObject e2e = report.getJsonObject("e2e_latency");
+    if (e2e != null) {
+      for (Object o : e2e.getJsonArray("steps")) {
+        JsonObject step = (JsonObject) o;
+        long rate = step.getLong("offered_per_s");
+        double limit = rate == 2_000 ? 10 : rate == 5_000 ? 25 : -1;
+        if (limit > 0) {
+          double p99 = step.getJsonObject("ws_latency").getDouble("p99_ms", Double.MAX_VALUE);
+          boolean complete = step.getLong("frames_received") >= step.getLong("frames_expected");
+          md.append(row("e2e p99 ≤ " + (int) limit + " ms at " + n(rate) + " msg/s (" + e2e.getInteger("agents")
+              + " agents)", p99 + " ms" + (complete ? "" : " (frames missing)"), p99 <= limit && complete ? "yes" : "no"));
+        }
+      }
+    }
+    JsonObject connections = report.getJsonObject("connections");
+    if (connections != null) {
+      long projected = connections.getLong("projected_rss_at_100k_bytes");
+      md.append(row("100,000 WebSockets in ≤ 4 GiB", n(connections.getLong("held")) + " held (" + connections.getString("bound")
+          + "); projected RSS at 100k: " + mib(projected) + " MiB",
+          connections.getLong("held") >= 100_000 ? (projected <= 4L << 30 ? "yes" : "no")
+              : projected <= 4L << 30 ? "memory yes; count not reachable here" : "no"));
+    }
+    JsonObject dispatch = report.getJsonObject("dispatch");
+    if (dispatch != null) {
+      md.append(row("dispatch ≥ 5,000 msg/s, zero pacing violations", n(dispatch.getLong("sent_per_s")) + " msg/s, "
+          + dispatch.getLong("pacing_violations") + " violations",
+          dispatch.getLong("sent_per_s") >= 5_000 && dispatch.getLong("pacing_violations") == 0 ? "yes" : "no"));
+    }
+    JsonObject list = report.getJsonObject("conversation_list");
+    if (list != null) {
+      double p99 = list.getJsonObject("latency").getDouble("p99_ms", Double.MAX_VALUE);
+      md.append(row("conversation list p99 ≤ 20 ms at " + n(list.getLong("conversations")) + " conversations",
+          p99 + " ms", p99 <= 20 ? "yes" : "no"));
+    }
+    return md.toString();
+  }
+
+  private static String row(String... cells) {
+    return "| " + String.join(" | ", cells) + " |\n";
+  }
+
+  private static String n(long value) {
+    return String.format(Locale.ROOT, "%,d", value);
+  }
+
+  private static String mib(long bytes) {
+    return n(bytes >> 20);
+  }
+
+  private static String gib(long bytes) {
+    return String.format(Locale.ROOT, "%.1f", bytes / (double) (1L << 30));
+  }
+
+}
