@@ -7,6 +7,7 @@ import dev.parley.auth.Authenticator;
 import dev.parley.auth.LoginLimiter;
 import dev.parley.auth.ServerSecrets;
 import dev.parley.bus.LocalCodec;
+import dev.parley.channel.ChannelActivity;
 import dev.parley.channel.ChannelRoutes;
 import dev.parley.contact.ContactRoutes;
 import dev.parley.bus.OrgEvent;
@@ -187,8 +188,10 @@ public final class Parley implements AutoCloseable {
     var publisher = new EventPublisher(vertx, eventLog);
     deploy(1, () -> new WindowTimerVerticle(pool, cache, rebuilder, conversation, registry, publisher));
     var committer = new Committer(pool, cache, publisher, rebuilder);
+    var activity = new ChannelActivity(pool); // undeployed after its users: its last flush sees all they recorded
+    deploy(1, () -> activity);
     deploy(ParleyConfig.instancesOrCores(conversation.instances()), () -> new ConversationStateVerticle(
-        pool, committer, rebuilder, providers, conversation.serviceWindow(), registry));
+        pool, committer, rebuilder, providers, conversation.serviceWindow(), activity, registry));
     deploy(ParleyConfig.instancesOrCores(config.ingest().instances()),
         () -> new IngestVerticle(providers, channels, config.ingest().applyTimeout()));
     // outbound dispatch works from its own small pool, so bulk sending never makes webhooks wait for a connection
@@ -209,7 +212,7 @@ public final class Parley implements AutoCloseable {
     var sender = new Sender(vertx, pool, committer, channels, providers, templates, media::check, dispatch);
     var pacer = new Pacer(redis, keys, dispatch);
     deploy(1, () -> new DispatchVerticle(dispatchPool, dispatchCommitter, channels, graph, pacer,
-        media::providerMediaId, sender, dispatch, registry));
+        media::providerMediaId, sender, activity, dispatch, registry));
     deploy(1, () -> new SchedulerVerticle(pool, sender, config.schedule(), registry));
     var health = new HealthRoutes(pool, redis);
     var webhookMetrics = new WebhookMetrics(registry, Set.of(WhatsAppProvider.NAME));

@@ -1,6 +1,7 @@
 package dev.parley.conversation;
 
 import dev.parley.bus.Addresses;
+import dev.parley.channel.ChannelActivity;
 import dev.parley.provider.ProviderRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -8,6 +9,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.sqlclient.Pool;
 import java.time.Duration;
+import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,10 +28,12 @@ public final class ConversationStateVerticle extends VerticleBase {
   private final Duration serviceWindow;
   private final StateRebuilder rebuilder;
   private final MeterRegistry metrics;
+  private final ChannelActivity activity;
   private InboundApplier applier;
 
   public ConversationStateVerticle(Pool pool, Committer committer, StateRebuilder rebuilder,
-      ProviderRegistry providers, Duration serviceWindow, MeterRegistry metrics) {
+      ProviderRegistry providers, Duration serviceWindow, ChannelActivity activity, MeterRegistry metrics) {
+    this.activity = activity;
     this.pool = pool;
     this.committer = committer;
     this.rebuilder = rebuilder;
@@ -51,6 +55,8 @@ public final class ConversationStateVerticle extends VerticleBase {
     applier.apply(message.body())
         .compose(changes -> committer.afterCommit(changes).map(changes.result()))
         .onSuccess(result -> {
+          Instant now = Instant.now();
+          message.body().events().forEach(routed -> activity.inbound(routed.channel().id(), now));
           count("applied", result.applied());
           count("duplicate", result.duplicates());
           count("pending", result.pending());

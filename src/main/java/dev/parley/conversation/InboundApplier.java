@@ -73,8 +73,7 @@ final class InboundApplier {
       for (Routed routed : events) {
         chain = chain.compose(v -> applyOne(tx, routed, changes));
       }
-      UUID[] channels = events.stream().map(r -> r.channel().id()).distinct().toArray(UUID[]::new);
-      return chain.compose(v -> ChannelStore.touchInbound(tx, channels, Instant.now())).map(changes);
+      return chain.map(changes);
     }).recover(failure -> {
       if (attempt < MAX_ATTEMPTS && failure instanceof PgException pg
           && ("40P01".equals(pg.getSqlState()) || "40001".equals(pg.getSqlState()))) {

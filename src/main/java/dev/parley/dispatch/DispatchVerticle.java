@@ -3,6 +3,7 @@ package dev.parley.dispatch;
 import dev.parley.bus.Addresses;
 import dev.parley.bus.OrgEvent;
 import dev.parley.channel.Channel;
+import dev.parley.channel.ChannelActivity;
 import dev.parley.channel.ChannelDirectory;
 import dev.parley.config.ParleyConfig;
 import dev.parley.conversation.Changes;
@@ -54,6 +55,7 @@ public final class DispatchVerticle extends VerticleBase {
   private final Pool pool;
   private final Committer committer;
   private final ChannelStore channelStore;
+  private final ChannelActivity activity;
   private final WhatsAppGraph graph;
   private final Pacer pacer;
   private final MediaUploads uploads;
@@ -79,7 +81,8 @@ public final class DispatchVerticle extends VerticleBase {
   }
 
   public DispatchVerticle(Pool pool, Committer committer, ChannelStore channelStore, WhatsAppGraph graph, Pacer pacer,
-      MediaUploads uploads, Sender sender, ParleyConfig.Dispatch config, MeterRegistry metrics) {
+      MediaUploads uploads, Sender sender, ChannelActivity activity, ParleyConfig.Dispatch config, MeterRegistry metrics) {
+    this.activity = activity;
     this.pool = pool;
     this.committer = committer;
     this.channelStore = channelStore;
@@ -254,9 +257,9 @@ public final class DispatchVerticle extends VerticleBase {
                       : Future.succeededFuture())
                   .compose(v -> statuses.adoptPending(tx, channel.id(), message.providerMessageId(), changes));
             })
-            .compose(v -> queue.remove(tx, job.messageId()))
-            .compose(v -> ChannelStore.touchSend(tx, channel.id(), now)))
+            .compose(v -> queue.remove(tx, job.messageId())).<Void>mapEmpty())
         .onSuccess(v -> {
+          activity.sent(channel.id(), now);
           sent.increment();
           acceptance.record(Duration.between(job.queuedAt(), now).toNanos(), TimeUnit.NANOSECONDS);
         });

@@ -29,10 +29,12 @@ public final class ChannelStore {
       VALUES ($1, $2, $3, $4, $5, $6, $7)
       """;
   private static final String TOUCH_INBOUND = """
-      UPDATE channels SET last_inbound_at = GREATEST(last_inbound_at, $2) WHERE id = ANY($1)
+      UPDATE channels c SET last_inbound_at = GREATEST(c.last_inbound_at, t.at)
+      FROM unnest($1::uuid[], $2::timestamptz[]) AS t(id, at) WHERE c.id = t.id
       """;
   private static final String TOUCH_SEND = """
-      UPDATE channels SET last_send_at = GREATEST(last_send_at, $2) WHERE id = $1
+      UPDATE channels c SET last_send_at = GREATEST(c.last_send_at, t.at)
+      FROM unnest($1::uuid[], $2::timestamptz[]) AS t(id, at) WHERE c.id = t.id
       """;
   private static final String RECORD_ERROR = """
       UPDATE channels SET last_error = $2, last_error_at = $3, updated_at = now() WHERE id = $1
@@ -157,13 +159,14 @@ public final class ChannelStore {
         .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(ChannelView.from(rows.iterator().next())));
   }
 
-  public static Future<Void> touchInbound(SqlClient client, UUID[] channelIds, Instant at) {
-    return client.preparedQuery(TOUCH_INBOUND).execute(Tuple.of(channelIds, utc(at))).mapEmpty();
+  /** Moves each channel's last inbound time forward to its time in {@code at} (the channel's health). */
+  public static Future<Void> touchInbound(SqlClient client, UUID[] channelIds, OffsetDateTime[] at) {
+    return client.preparedQuery(TOUCH_INBOUND).execute(Tuple.tuple().addArrayOfUUID(channelIds).addArrayOfOffsetDateTime(at)).mapEmpty();
   }
 
-  /** Records a successful send (the channel's health). */
-  public static Future<Void> touchSend(SqlClient client, UUID channelId, Instant at) {
-    return client.preparedQuery(TOUCH_SEND).execute(Tuple.of(channelId, utc(at))).mapEmpty();
+  /** Moves each channel's last successful send time forward to its time in {@code at} (the channel's health). */
+  public static Future<Void> touchSend(SqlClient client, UUID[] channelIds, OffsetDateTime[] at) {
+    return client.preparedQuery(TOUCH_SEND).execute(Tuple.tuple().addArrayOfUUID(channelIds).addArrayOfOffsetDateTime(at)).mapEmpty();
   }
 
   public static Future<Void> recordError(SqlClient client, UUID channelId, String error, Instant at) {

@@ -37,7 +37,11 @@ public final class Database {
   public static Pool pool(Vertx vertx, String url, int size) {
     return PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(size).setName("parley-pg").setMaxWaitQueueSize(10_000))
-        .connectingTo(PgConnectOptions.fromUri(url).setReconnectAttempts(0).setPipeliningLimit(256))
+        .connectingTo(PgConnectOptions.fromUri(url).setReconnectAttempts(0).setPipeliningLimit(256)
+            .setCachePreparedStatements(true).setPreparedStatementCacheMaxSize(1024)
+            // statements are parsed once per connection, but planned for each execution's values: a generic plan
+            // cannot see a page's LIMIT or a filter's selectivity, and picked whole-table joins for the inbox list
+            .addProperty("plan_cache_mode", "force_custom_plan"))
         .using(vertx)
         .build();
   }

@@ -73,6 +73,15 @@ final class Agents implements AutoCloseable {
         });
   }
 
+  /** True when {@code frame} is a numbered event frame of {@code type} ({@code {"type":"event","seq":…,"event":…}}). */
+  static boolean isEvent(String frame, String type) {
+    if (!frame.startsWith("{\"type\":\"event\"")) {
+      return false;
+    }
+    int at = frame.indexOf("\"event\":\"");
+    return at > 0 && at < 64 && frame.startsWith(type, at + 9) && frame.charAt(at + 9 + type.length()) == '"';
+  }
+
   int open() {
     return sockets.size();
   }

@@ -28,7 +28,7 @@ public final class Bench {
   record Mode(String name, int ceilingSeconds, int stepSeconds, int[] rates1, int[] rates50, int[] latencyRates,
       int latencySeconds, int latencyOrgs, int agentsPerOrg, int connections, int fanoutMessages, int dispatchRate,
       int dispatchSeconds, int dispatchCustomers, int listConversations, long listMessages, int listRate,
-      int listSeconds) {
+      int listSeconds, int warmupSeconds) {
     int[] ingestRates(int batch) {
       return batch == 1 ? rates1 : rates50;
     }
@@ -37,11 +37,11 @@ public final class Bench {
   static final Mode FULL = new Mode("full", 10, 10,
       new int[] {250, 500, 1_000, 1_500, 2_000, 3_000, 4_000, 5_000, 6_000, 8_000, 10_000, 12_000, 15_000, 20_000},
       new int[] {500, 1_000, 2_500, 5_000, 7_500, 10_000, 12_500, 15_000, 20_000, 25_000, 30_000, 40_000},
-      new int[] {1_000, 2_000, 5_000}, 20, 100, 10, 18_000, 20, 5_000, 30, 10_000, 100_000, 1_000_000, 200, 15);
+      new int[] {1_000, 2_000, 5_000}, 20, 100, 10, 18_000, 20, 5_000, 30, 10_000, 100_000, 1_000_000, 200, 15, 30);
   static final Mode SHORT = new Mode("short", 3, 4,
       new int[] {500, 1_000, 2_000, 4_000, 8_000, 16_000},
       new int[] {1_000, 5_000, 10_000, 20_000, 40_000},
-      new int[] {1_000, 2_000, 5_000}, 5, 100, 10, 4_000, 10, 5_000, 8, 4_000, 20_000, 200_000, 200, 4);
+      new int[] {1_000, 2_000, 5_000}, 5, 100, 10, 4_000, 10, 5_000, 8, 4_000, 20_000, 200_000, 200, 4, 15);
   static final int NUMBER_THROUGHPUT = 300;
   static final List<String> SCENARIOS = List.of("ceilings", "ingest", "latency", "connections", "dispatch", "list");
 
@@ -132,6 +132,11 @@ public final class Bench {
     } finally {
       vertx.close().await();
       simulatorVertx.close().await();
+      if (!System.getenv().containsKey("BENCH_KEEP_WORK")) {
+        try (var files = Files.walk(work)) {
+          files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+      }
     }
     report.put("took_seconds", Math.round((System.nanoTime() - began) / 1e9));
     Files.writeString(out.resolve("report.json"), report.encodePrettily() + "\n");

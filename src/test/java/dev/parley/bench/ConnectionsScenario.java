@@ -17,7 +17,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * sockets belong to, and how many frames per second reach them.
  */
 final class ConnectionsScenario {
-  private static final String CREATED = "{\"type\":\"event\",\"event\":\"message.created\"";
 
   private final Vertx vertx;
   private final Bench.Mode mode;
@@ -97,7 +96,7 @@ final class ConnectionsScenario {
 
   private void frame(String text) {
     frames.incrementAndGet();
-    if (text.startsWith(CREATED)) {
+    if (Agents.isEvent(text, "message.created")) {
       created.incrementAndGet();
     }
   }

@@ -27,7 +27,6 @@ import org.HdrHistogram.Histogram;
  * {@code sent}; pacing violations are the simulator's rate-limit refusals (must be zero).
  */
 final class DispatchScenario {
-  private static final String UPDATED = "{\"type\":\"event\",\"event\":\"message.updated\"";
 
   private final Vertx vertx;
   private final Bench.Mode mode;
@@ -68,10 +67,17 @@ final class DispatchScenario {
         }
       }
     }
+    // the admin takes them all (only the assignee may send)
+    try (var db = Database.connect(pgUrl); var take = db.prepareStatement(
+        "UPDATE conversations SET assignee_id = ? WHERE organization_id = ?")) {
+      take.setObject(1, org.agents().get(0));
+      take.setObject(2, org.id());
+      take.executeUpdate();
+    }
     System.out.printf("dispatch: %,d conversations with open windows on %d numbers%n", conversations.size(),
         org.channels().size());
 
-    String token = org.tokens().get(0); // the admin may send in any conversation
+    String token = org.tokens().get(0);
     var client = new Client(vertx, parley.port(), 128);
     try (var watcher = new Agents(vertx, parley.port(), 1)) {
       watcher.open(1, List.of(token), 1, this::frame).await();
@@ -162,7 +168,7 @@ final class DispatchScenario {
   }
 
   private void frame(String text) {
-    if (!text.startsWith(UPDATED) || !text.contains("\"status\":\"sent\"")) {
+    if (!Agents.isEvent(text, "message.updated") || !text.contains("\"status\":\"sent\"")) {
       return;
     }
     long now = System.nanoTime();

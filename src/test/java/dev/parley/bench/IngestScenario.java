@@ -29,6 +29,9 @@ final class IngestScenario {
     var webhooks = new Webhooks(0.10, 0.20, 20_000);
     var client = new Client(vertx, parley.port(), 256);
     try {
+      // warm-up (not reported): the JIT compiles the hot paths, pools and caches fill
+      OpenLoop.run(vertx, 200, Duration.ofSeconds(mode.warmupSeconds()), 20_000,
+          (i, intended) -> client.webhook(webhooks.mixed(channels.get((int) (i % channels.size())), 1)));
       var result = new JsonObject().put("mix", "70 % text, 10 % image, 20 % delivery status; " + channels.size()
           + " numbers, 20,000 customers each; p99 limit " + P99_LIMIT_MS + " ms");
       for (int batch : new int[] {1, 50}) {

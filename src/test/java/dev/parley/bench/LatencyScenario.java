@@ -20,7 +20,6 @@ import org.HdrHistogram.Recorder;
  */
 final class LatencyScenario {
   private static final String MARK = "bench-e2e ";
-  private static final String CREATED = "{\"type\":\"event\",\"event\":\"message.created\"";
 
   private final Vertx vertx;
   private final Bench.Mode mode;
@@ -80,7 +79,7 @@ final class LatencyScenario {
   }
 
   private void frame(String text) {
-    if (!text.startsWith(CREATED)) {
+    if (!Agents.isEvent(text, "message.created")) {
       return;
     }
     int at = text.indexOf(MARK);

@@ -98,8 +98,8 @@ final class OpenLoop {
               if (second >= 0 && second < perSecond.length()) {
                 perSecond.incrementAndGet(second);
               }
-            } else {
-              failed.incrementAndGet();
+            } else if (failed.incrementAndGet() <= 3) {
+              System.out.println("  operation failed: " + result.cause());
             }
           });
         }
