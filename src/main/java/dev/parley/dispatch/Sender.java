@@ -149,7 +149,7 @@ public final class Sender {
         .compose(found -> {
           ConversationRow conversation = found.orElseThrow(() -> ApiException.notFound("conversation"));
           checkConversation(caller, conversation, draft);
-          return channels.find(conversation.channelId()).compose(channel -> contacts
+          return channels.find(tx, conversation.channelId()).compose(channel -> contacts
               .find(tx, caller.organizationId(), conversation.contactId())
               .compose(contact -> {
                 checkWindow(channel.orElseThrow(), conversation, contact.orElseThrow(), draft);

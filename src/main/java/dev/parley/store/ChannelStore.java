@@ -106,7 +106,12 @@ public final class ChannelStore {
   }
 
   public Future<Optional<Channel>> find(UUID id) {
-    return pool.preparedQuery(BY_ID).execute(Tuple.of(id)).map(rows -> first(rows.iterator()));
+    return find(pool, id);
+  }
+
+  /** The channel, read through {@code client} (inside a transaction, its own connection: never a second one). */
+  public Future<Optional<Channel>> find(SqlClient client, UUID id) {
+    return client.preparedQuery(BY_ID).execute(Tuple.of(id)).map(rows -> first(rows.iterator()));
   }
 
   /** The organization's channel of {@code provider} whose provider account id is {@code externalId}. */
