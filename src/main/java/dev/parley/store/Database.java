@@ -41,7 +41,7 @@ public final class Database {
             .setCachePreparedStatements(true).setPreparedStatementCacheMaxSize(1024)
             // statements are parsed once per connection, but planned for each execution's values: a generic plan
             // cannot see a page's LIMIT or a filter's selectivity, and picked whole-table joins for the inbox list
-            .addProperty("plan_cache_mode", "force_custom_plan"))
+            )
         .using(vertx)
         .build();
   }

@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.HdrHistogram.Histogram;
@@ -43,6 +44,9 @@ final class ListScenario {
       queries.put("label", "/api/v1/conversations?label=vip&limit=25");
       queries.put("unread", "/api/v1/conversations?unread=true&limit=25");
       queries.put("page_2", "/api/v1/conversations?limit=25&cursor=" + first);
+      var uris = List.copyOf(queries.values());
+      OpenLoop.run(vertx, 100, Duration.ofSeconds(mode.warmupSeconds() / 3), 5_000, // warm-up, not reported
+          (i, intended) -> client.get(uris.get((int) (i % uris.size())), token));
       var all = new Histogram(3);
       var results = new JsonArray();
       for (var query : queries.entrySet()) {
