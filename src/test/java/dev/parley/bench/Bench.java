@@ -104,7 +104,7 @@ public final class Bench {
         }
         if (only.contains("ingest")) {
           Org org = fixtures.organization("Ingest", 4, 1, null);
-          report.put("ingest", new IngestScenario(vertx, mode).run(parley, org.channels()));
+          report.put("ingest", new IngestScenario(vertx, mode).run(parley, org.channels(), simulator));
         }
         if (only.contains("latency")) {
           List<Org> orgs = new ArrayList<>();

@@ -1,7 +1,16 @@
 package dev.parley.bench;
 
 import dev.parley.bench.Fixtures.BenchChannel;
+import dev.parley.simulator.CustomerMessage;
+import dev.parley.simulator.ProviderSimulator;
+import dev.parley.simulator.SimulatedNumber;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import java.awt.Color;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import javax.imageio.ImageIO;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -25,14 +34,25 @@ final class IngestScenario {
     this.mode = mode;
   }
 
-  JsonObject run(ParleyProcess parley, List<BenchChannel> channels) {
+  JsonObject run(ParleyProcess parley, List<BenchChannel> channels, ProviderSimulator simulator) throws IOException {
     var webhooks = new Webhooks(0.10, 0.20, 20_000);
+    // each number's provider holds one photo, which the image messages name: Parley fetches and stores it
+    Buffer photo = photo();
+    for (BenchChannel channel : channels) {
+      simulator.registerNumber(SimulatedNumber.of(channel.phoneNumberId(), Fixtures.ACCESS_TOKEN, Fixtures.APP_SECRET,
+          "http://127.0.0.1:" + parley.port() + channel.webhookPath()));
+      CustomerMessage sent = simulator.customerSendsMedia(channel.phoneNumberId(), Webhooks.waId(channel, 0),
+          "image/jpeg", photo, "photo").await();
+      webhooks.media(channel, new Webhooks.Media(sent.mediaId(),
+          sent.message().getJsonObject("image").getString("sha256")));
+    }
     var client = new Client(vertx, parley.port(), 256);
     try {
       // warm-up (not reported): the JIT compiles the hot paths, pools and caches fill
       OpenLoop.run(vertx, 200, Duration.ofSeconds(mode.warmupSeconds()), 20_000,
           (i, intended) -> client.webhook(webhooks.mixed(channels.get((int) (i % channels.size())), 1)));
-      var result = new JsonObject().put("mix", "70 % text, 10 % image, 20 % delivery status; " + channels.size()
+      var result = new JsonObject().put("mix", "70 % text, 10 % image (fetched from the simulator and stored), 20 % "
+          + "delivery status; " + channels.size()
           + " numbers, 20,000 customers each; p99 limit " + P99_LIMIT_MS + " ms");
       for (int batch : new int[] {1, 50}) {
         result.put("batch_" + batch, steps(parley, client, webhooks, channels, batch));
@@ -41,6 +61,17 @@ final class IngestScenario {
     } finally {
       client.close();
     }
+  }
+
+  private static Buffer photo() throws IOException {
+    var image = new BufferedImage(64, 48, BufferedImage.TYPE_INT_RGB);
+    var graphics = image.createGraphics();
+    graphics.setColor(Color.ORANGE);
+    graphics.fillOval(8, 4, 40, 40);
+    graphics.dispose();
+    var bytes = new ByteArrayOutputStream();
+    ImageIO.write(image, "jpg", bytes);
+    return Buffer.buffer(bytes.toByteArray());
   }
 
   private JsonObject steps(ParleyProcess parley, Client client, Webhooks webhooks, List<BenchChannel> channels,

@@ -4,6 +4,8 @@ import dev.parley.bench.Fixtures.BenchChannel;
 import dev.parley.provider.HubSignature;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -17,7 +19,11 @@ final class Webhooks {
   /** A signed body ready to post, and how many customer messages and statuses it carries. */
   record Signed(String path, Buffer body, String signature, int messages, int statuses) {}
 
+  /** A file the provider (simulator) holds for a number: image messages name it, so Parley's fetch succeeds. */
+  record Media(String id, String sha256) {}
+
   private static final AtomicLong IDS = new AtomicLong();
+  private final Map<String, Media> media = new ConcurrentHashMap<>();
   private final String run = Long.toString(System.currentTimeMillis(), 36);
 
   /** Share of events that are images and statuses; the rest are text. */
@@ -30,6 +36,11 @@ final class Webhooks {
     this.images = images;
     this.statuses = statuses;
     this.customers = customers;
+  }
+
+  /** Image messages of the channel's number name this file (otherwise an id the provider does not know). */
+  void media(BenchChannel channel, Media file) {
+    media.put(channel.phoneNumberId(), file);
   }
 
   /** A webhook of {@code events} events of the mix from random customers of the channel. */
@@ -74,9 +85,11 @@ final class Webhooks {
       messages.append("{\"from\":\"").append(waId).append("\",\"id\":\"").append(id).append("\",\"timestamp\":\"")
           .append(now).append('"');
       if (fixedText == null && draw < statuses + images) {
+        Media file = media.getOrDefault(channel.phoneNumberId(),
+            new Media(Long.toString(900_000_000_000L + IDS.incrementAndGet()), "b1HMo7H0F8hq1pdhMHrGsH1CvmeRu8ZbDcVQX2nU9Ik="));
         messages.append(",\"type\":\"image\",\"image\":{\"caption\":\"photo ").append(i)
-            .append("\",\"mime_type\":\"image/jpeg\",\"sha256\":\"b1HMo7H0F8hq1pdhMHrGsH1CvmeRu8ZbDcVQX2nU9Ik=\","
-                + "\"id\":\"").append(900_000_000_000L + IDS.incrementAndGet()).append("\"}}");
+            .append("\",\"mime_type\":\"image/jpeg\",\"sha256\":\"").append(file.sha256()).append("\",\"id\":\"")
+            .append(file.id()).append("\"}}");
       } else {
         String body = fixedText != null ? fixedText : "Hello, I have a question about order " + random.nextInt(1_000_000);
         messages.append(",\"text\":{\"body\":\"").append(body).append("\"},\"type\":\"text\"}");
