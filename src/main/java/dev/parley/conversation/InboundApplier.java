@@ -25,8 +25,11 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -70,8 +73,10 @@ final class InboundApplier {
     return pool.<Changes>withTransaction(tx -> {
       var changes = new Changes();
       Future<Void> chain = Future.succeededFuture();
-      for (Routed routed : events) {
-        chain = chain.compose(v -> applyOne(tx, routed, changes));
+      for (List<List<Routed>> phase : phases(events)) {
+        // the groups of a phase touch different rows, so their statements are pipelined on the one connection
+        chain = chain.compose(v -> Future.join(phase.stream().map(group -> inOrder(tx, group, changes)).toList())
+            .mapEmpty());
       }
       return chain.map(changes);
     }).recover(failure -> {
@@ -82,6 +87,44 @@ final class InboundApplier {
       }
       return Future.failedFuture(failure);
     });
+  }
+
+  private Future<Void> inOrder(SqlClient tx, List<Routed> group, Changes changes) {
+    Future<Void> chain = Future.succeededFuture();
+    for (Routed routed : group) {
+      chain = chain.compose(v -> applyOne(tx, routed, changes));
+    }
+    return chain;
+  }
+
+  /**
+   * The sorted events as phases, applied one after the other in {@link #ORDER}'s kinds (identity changes, messages,
+   * edits, reactions, statuses), each phase as groups applied concurrently: one group per sender for messages
+   * (one sender's messages go to one contact and conversation, in order) and one per message for statuses; the
+   * rarer kinds stay one group, in order.
+   */
+  static List<List<List<Routed>>> phases(List<Routed> sorted) {
+    List<List<List<Routed>>> phases = new ArrayList<>();
+    Map<String, List<Routed>> groups = null;
+    int rank = -1;
+    for (Routed routed : sorted) {
+      int r = rank(routed.event());
+      if (r != rank || groups == null) {
+        if (groups != null) {
+          phases.add(List.copyOf(groups.values()));
+        }
+        groups = new LinkedHashMap<>();
+        rank = r;
+      }
+      String key = routed.event() instanceof InboundEvent.Message || routed.event() instanceof InboundEvent.Status
+          ? routed.channel().id() + "/" + sortKey(routed.event())
+          : "";
+      groups.computeIfAbsent(key, k -> new ArrayList<>()).add(routed);
+    }
+    if (groups != null) {
+      phases.add(List.copyOf(groups.values()));
+    }
+    return phases;
   }
 
   private Future<Void> applyOne(SqlClient tx, Routed routed, Changes changes) {

@@ -36,11 +36,11 @@ public final class Bench {
 
   static final Mode FULL = new Mode("full", 10, 10,
       new int[] {100, 200, 300, 400, 500, 750, 1_000, 1_500, 2_000, 3_000, 5_000, 10_000, 20_000},
-      new int[] {250, 500, 1_000, 1_500, 2_000, 3_000, 5_000, 10_000, 20_000, 30_000},
+      new int[] {50, 100, 250, 500, 1_000, 1_500, 2_000, 3_000, 5_000, 10_000, 20_000},
       new int[] {100, 250, 1_000, 2_000, 5_000}, 20, 100, 10, 18_000, 20, 1_000, 20, 10_000, 100_000, 1_000_000, 200, 15, 60);
   static final Mode SHORT = new Mode("short", 3, 5,
       new int[] {100, 200, 400, 800, 1_600, 20_000},
-      new int[] {250, 1_000, 4_000, 20_000},
+      new int[] {50, 250, 1_000, 5_000, 20_000},
       new int[] {100, 250, 1_000, 2_000, 5_000}, 5, 100, 10, 4_000, 10, 1_000, 5, 4_000, 20_000, 200_000, 200, 5, 20);
   static final int NUMBER_THROUGHPUT = 300;
   static final List<String> SCENARIOS = List.of("ceilings", "ingest", "latency", "connections", "dispatch", "list");

@@ -41,6 +41,10 @@ final class LatencyScenario {
       int connected = sockets.open(agents, tokens, 100, this::frame).await();
       System.out.printf("e2e: %d agents connected in %d organizations%n", connected, orgs.size());
       ParleyProcess.sleep(3_000); // past the resume grace
+      OpenLoop.run(vertx, 100, Duration.ofSeconds(Math.max(5, mode.warmupSeconds() / 4)), 20_000, // warm-up
+          (i, intended) -> client.webhook(webhooks.text(orgs.get((int) (i % orgs.size())).channels().get(0),
+              (int) (i % 1_000), "warm-up")));
+      ParleyProcess.sleep(2_000);
       var steps = new JsonArray();
       for (int rate : mode.latencyRates()) {
         recorder.reset();
