@@ -65,8 +65,7 @@ final class InboundApplier {
   Future<Changes> apply(InboundBatch batch) {
     // a stable order (identity changes, messages, edits, reactions, statuses; then by sender and time) makes
     // concurrent transactions take row locks in the same order, which keeps deadlocks rare
-    List<Routed> ordered = batch.events().stream().sorted(ORDER).toList();
-    return attempt(ordered, 1);
+    return attempt(ordered(batch.events()), 1);
   }
 
   private Future<Changes> attempt(List<Routed> events, int attempt) {
@@ -87,6 +86,11 @@ final class InboundApplier {
       }
       return Future.failedFuture(failure);
     });
+  }
+
+  /** The events in {@link #ORDER}: kinds in turn, then channel, sender or target, and time. */
+  static List<Routed> ordered(List<Routed> events) {
+    return events.stream().sorted(ORDER).toList();
   }
 
   private Future<Void> inOrder(SqlClient tx, List<Routed> group, Changes changes) {

@@ -14,6 +14,9 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedPostgresServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
 
+  /** System property: {@code false} runs the embedded server without fsync (tests only). */
+  public static final String FSYNC_PROPERTY = "parley.embedded.fsync";
+
   private final EmbeddedPostgres postgres;
 
   private EmbeddedPostgresServer(EmbeddedPostgres postgres) {
@@ -30,8 +33,12 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         .setServerConfig("listen_addresses", "127.0.0.1")
         .setServerConfig("max_connections", "200")
         .setServerConfig("synchronous_commit", "on")
+        // zonky starts PostgreSQL with -F (no fsync); a commit Parley acknowledges must survive a power cut, so fsync
+        // is on unless the JVM says otherwise (the test suite does, for speed: it never pulls the plug)
+        .setServerConfig("fsync", Boolean.parseBoolean(System.getProperty(FSYNC_PROPERTY, "true")) ? "on" : "off")
         .start();
-    log.info("embedded PostgreSQL listening on 127.0.0.1:{} (data in {})", postgres.getPort(), dataDir);
+    log.info("embedded PostgreSQL listening on 127.0.0.1:{} (data in {}, fsync {})", postgres.getPort(), dataDir,
+        System.getProperty(FSYNC_PROPERTY, "true"));
     return new EmbeddedPostgresServer(postgres);
   }
 

@@ -43,7 +43,8 @@ final class Infra implements AutoCloseable {
 
   /** What the report says about the servers. */
   String describe() {
-    return embedded ? "embedded PostgreSQL 17 and Redis 6.2 (synchronous_commit on)" : "external servers from the environment";
+    return embedded ? "embedded PostgreSQL 17 (synchronous_commit on, fsync on) and Redis 6.2"
+        : "external servers from the environment";
   }
 
   @Override

@@ -77,48 +77,56 @@ final class IngestScenario {
   private JsonObject steps(ParleyProcess parley, Client client, Webhooks webhooks, List<BenchChannel> channels,
       int batch) {
     var steps = new JsonArray();
-    double best = 0;
-    double bestMessages = 0;
+    long best = 0;
+    long bestMessages = 0;
     for (int rate : mode.ingestRates(batch)) {
-      double webhooksPerSecond = rate / (double) batch;
-      var events = new AtomicLong();
-      var messages = new AtomicLong();
-      double cpuBefore = parley.cpuSeconds();
-      OpenLoop.Result run = OpenLoop.run(vertx, webhooksPerSecond, Duration.ofSeconds(mode.stepSeconds()), 20_000,
-          (i, intended) -> {
-            Webhooks.Signed signed = webhooks.mixed(channels.get((int) (i % channels.size())), batch);
-            return client.webhook(signed).onSuccess(ok -> {
-              events.addAndGet(signed.messages() + signed.statuses());
-              messages.addAndGet(signed.messages());
-            });
-          });
-      double cpu = parley.cpuSeconds() - cpuBefore;
-      double eventsPerSecond = events.get() / run.seconds();
-      double p99 = run.latency().getTotalCount() == 0 ? Double.MAX_VALUE
-          : run.latency().getValueAtPercentile(99) / 1000.0;
-      boolean kept = run.failed() == 0 && run.skipped() == 0 && run.achievedPerSecond() >= 0.95 * webhooksPerSecond
-          && p99 <= P99_LIMIT_MS;
-      var step = Stats.step(run)
-          .put("offered_events_per_s", rate)
-          .put("committed_events_per_s", Math.round(eventsPerSecond))
-          .put("committed_messages_per_s", Math.round(messages.get() / run.seconds()))
-          .put("parley_cpu_cores", Stats.round(cpu / run.seconds(), 2))
-          .put("sustained", kept);
+      JsonObject step = step(parley, client, webhooks, channels, batch, rate);
+      if (!step.getBoolean("sustained")) { // a step that misses runs once more: one hiccup ends nothing
+        step = step(parley, client, webhooks, channels, batch, rate).put("attempt", 2);
+      }
       steps.add(step);
-      System.out.printf("ingest batch %d: offered %,d events/s -> committed %,.0f/s, p99 %.1f ms, failed %d%s%n",
-          batch, rate, eventsPerSecond, Math.min(p99, 1e9), run.failed(), kept ? "" : " (not sustained)");
-      if (kept) {
-        best = Math.max(best, eventsPerSecond);
-        bestMessages = Math.max(bestMessages, messages.get() / run.seconds());
-      } else {
+      if (!step.getBoolean("sustained")) {
         break;
       }
-      ParleyProcess.sleep(1_000);
+      best = Math.max(best, step.getLong("committed_events_per_s"));
+      bestMessages = Math.max(bestMessages, step.getLong("committed_messages_per_s"));
     }
     return new JsonObject()
         .put("batch", batch)
-        .put("sustained_events_per_s", Math.round(best))
-        .put("sustained_messages_per_s", Math.round(bestMessages))
+        .put("sustained_events_per_s", best)
+        .put("sustained_messages_per_s", bestMessages)
         .put("steps", steps);
+  }
+
+  /** One open-loop step at {@code rate} events/s; sustained when nothing failed, it kept up and p99 ≤ the limit. */
+  private JsonObject step(ParleyProcess parley, Client client, Webhooks webhooks, List<BenchChannel> channels,
+      int batch, int rate) {
+    double webhooksPerSecond = rate / (double) batch;
+    var events = new AtomicLong();
+    var messages = new AtomicLong();
+    double cpuBefore = parley.cpuSeconds();
+    OpenLoop.Result run = OpenLoop.run(vertx, webhooksPerSecond, Duration.ofSeconds(mode.stepSeconds()), 20_000,
+        (i, intended) -> {
+          Webhooks.Signed signed = webhooks.mixed(channels.get((int) (i % channels.size())), batch);
+          return client.webhook(signed).onSuccess(ok -> {
+            events.addAndGet(signed.messages() + signed.statuses());
+            messages.addAndGet(signed.messages());
+          });
+        });
+    double cpu = parley.cpuSeconds() - cpuBefore;
+    double eventsPerSecond = events.get() / run.seconds();
+    double p99 = run.latency().getTotalCount() == 0 ? Double.MAX_VALUE
+        : run.latency().getValueAtPercentile(99) / 1000.0;
+    boolean kept = run.failed() == 0 && run.skipped() == 0 && run.achievedPerSecond() >= 0.95 * webhooksPerSecond
+        && p99 <= P99_LIMIT_MS;
+    System.out.printf("ingest batch %d: offered %,d events/s -> committed %,.0f/s, p99 %.1f ms, failed %d%s%n",
+        batch, rate, eventsPerSecond, Math.min(p99, 1e9), run.failed(), kept ? "" : " (not sustained)");
+    ParleyProcess.sleep(1_000);
+    return Stats.step(run)
+        .put("offered_events_per_s", rate)
+        .put("committed_events_per_s", Math.round(eventsPerSecond))
+        .put("committed_messages_per_s", Math.round(messages.get() / run.seconds()))
+        .put("parley_cpu_cores", Stats.round(cpu / run.seconds(), 2))
+        .put("sustained", kept);
   }
 }
