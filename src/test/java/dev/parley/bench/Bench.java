@@ -28,7 +28,7 @@ public final class Bench {
   record Mode(String name, int ceilingSeconds, int stepSeconds, int[] rates1, int[] rates50, int[] latencyRates,
       int latencySeconds, int latencyOrgs, int agentsPerOrg, int connections, int fanoutMessages, int dispatchRate,
       int dispatchSeconds, int dispatchCustomers, int listConversations, long listMessages, int listRate,
-      int listSeconds, int warmupSeconds) {
+      int listSeconds, int warmupSeconds, int drainSeconds) {
     int[] ingestRates(int batch) {
       return batch == 1 ? rates1 : rates50;
     }
@@ -37,11 +37,11 @@ public final class Bench {
   static final Mode FULL = new Mode("full", 10, 10,
       new int[] {100, 200, 300, 400, 500, 750, 1_000, 1_500, 2_000, 3_000, 5_000, 10_000, 20_000},
       new int[] {50, 100, 250, 500, 1_000, 1_500, 2_000, 3_000, 5_000, 10_000, 20_000},
-      new int[] {100, 250, 1_000, 2_000, 5_000}, 20, 100, 10, 18_000, 20, 1_000, 20, 10_000, 100_000, 1_000_000, 200, 15, 60);
+      new int[] {100, 250, 1_000, 2_000, 5_000}, 20, 100, 10, 18_000, 20, 1_000, 20, 10_000, 100_000, 1_000_000, 200, 15, 60, 30);
   static final Mode SHORT = new Mode("short", 3, 5,
       new int[] {100, 200, 400, 800, 1_600, 20_000},
       new int[] {50, 250, 1_000, 5_000, 20_000},
-      new int[] {100, 250, 1_000, 2_000, 5_000}, 5, 100, 10, 4_000, 10, 1_000, 5, 4_000, 20_000, 200_000, 200, 5, 20);
+      new int[] {100, 250, 2_000}, 5, 100, 10, 4_000, 10, 500, 5, 2_000, 20_000, 200_000, 100, 4, 20, 10);
   static final int NUMBER_THROUGHPUT = 300;
   static final List<String> SCENARIOS = List.of("ceilings", "ingest", "latency", "connections", "dispatch", "list");
 
@@ -66,6 +66,7 @@ public final class Bench {
       out = Path.of(mode == FULL ? "docs/benchmarks/latest" : "target/bench");
     }
     Files.createDirectories(out);
+    OpenLoop.drain = Duration.ofSeconds(mode.drainSeconds());
     long began = System.nanoTime();
     Path work = Files.createTempDirectory("parley-bench-");
     System.out.printf("Parley benchmark (%s), work files in %s%n", mode.name(), work);

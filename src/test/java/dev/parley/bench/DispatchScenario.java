@@ -91,7 +91,7 @@ final class DispatchScenario {
             return client.post("/api/v1/conversations/" + conversation + "/messages", token, body)
                 .onSuccess(answer -> intendedAt.put(answer.toJsonObject().getString("id"), intended));
           });
-      long drainUntil = System.nanoTime() + 90_000_000_000L;
+      long drainUntil = System.nanoTime() + Duration.ofSeconds(mode.drainSeconds() * 3L).toNanos();
       while (sentAt.keySet().containsAll(intendedAt.keySet()) == false && System.nanoTime() < drainUntil) {
         ParleyProcess.sleep(200);
       }

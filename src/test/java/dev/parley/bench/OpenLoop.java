@@ -41,6 +41,9 @@ final class OpenLoop {
     }
   }
 
+  /** How long a run waits for answers after its last operation started (the mode sets it once, at start). */
+  static volatile Duration drain = Duration.ofSeconds(30);
+
   private OpenLoop() {}
 
   static Result run(Vertx vertx, double ratePerSecond, Duration duration, int maxOutstanding, Operation operation) {
@@ -106,7 +109,7 @@ final class OpenLoop {
       });
     }
     // wait for the stragglers (bounded: whatever has not answered by then counts as failed)
-    long drainUntil = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    long drainUntil = System.nanoTime() + drain.toNanos();
     while (outstanding.get() > 0 && System.nanoTime() < drainUntil) {
       LockSupport.parkNanos(2_000_000);
     }
