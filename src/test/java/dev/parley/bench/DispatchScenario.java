@@ -92,7 +92,7 @@ final class DispatchScenario {
                 .onSuccess(answer -> intendedAt.put(answer.toJsonObject().getString("id"), intended));
           });
       long drainUntil = System.nanoTime() + Duration.ofSeconds(mode.drainSeconds() * 3L).toNanos();
-      while (sentAt.keySet().containsAll(intendedAt.keySet()) == false && System.nanoTime() < drainUntil) {
+      while (!sentAt.keySet().containsAll(intendedAt.keySet()) && System.nanoTime() < drainUntil) {
         ParleyProcess.sleep(200);
       }
       double cpu = parley.cpuSeconds() - cpuBefore;
