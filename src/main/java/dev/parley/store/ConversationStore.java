@@ -243,7 +243,8 @@ public final class ConversationStore {
   /** The statement and parameters of {@link #list} (also what the query-plan test explains). */
   public static Map.Entry<String, Tuple> listQuery(UUID organizationId, ListFilter filter, Instant afterActivity,
       UUID afterId, int limit) {
-    var sql = new StringBuilder(LISTED).append("WHERE c.organization_id = $1");
+    // planned for its values each time: which index serves a page depends on how rare the filter's values are
+    var sql = new StringBuilder(Database.PLAN_PER_EXECUTION).append(LISTED).append("WHERE c.organization_id = $1");
     var params = Tuple.of(organizationId);
     if (filter.status() != null) {
       params.addValue(filter.status());

@@ -5,6 +5,7 @@ import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.SqlConnectOptions;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import org.flywaydb.core.Flyway;
@@ -34,16 +35,28 @@ public final class Database {
         options.getDatabase(), flyway.info().current().getVersion(), result.migrationsExecuted);
   }
 
+  /**
+   * Marks a statement PostgreSQL must plan for each execution's values: one that starts with it is sent as an
+   * unnamed statement (parsed and planned each time) instead of being kept prepared on the connection, where
+   * PostgreSQL switches to a generic plan after five executions. A generic plan cannot see a page's size or how
+   * rare a filter's value is: for the inbox list's label filter it chose to walk the whole activity index.
+   */
+  public static final String PLAN_PER_EXECUTION = "/* planned per execution */ ";
+
   public static Pool pool(Vertx vertx, String url, int size) {
     return PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(size).setName("parley-pg").setMaxWaitQueueSize(10_000))
         .connectingTo(PgConnectOptions.fromUri(url).setReconnectAttempts(0).setPipeliningLimit(256)
+            // the hot paths' statements are parsed and planned once per connection
             .setCachePreparedStatements(true).setPreparedStatementCacheMaxSize(1024)
-            // statements are parsed once per connection, but planned for each execution's values: a generic plan
-            // cannot see a page's LIMIT or a filter's selectivity, and picked whole-table joins for the inbox list
-            )
+            .setPreparedStatementCacheSqlFilter(Database::cached))
         .using(vertx)
         .build();
+  }
+
+  static boolean cached(String sql) {
+    return sql.length() < SqlConnectOptions.DEFAULT_PREPARED_STATEMENT_CACHE_SQL_LIMIT
+        && !sql.startsWith(PLAN_PER_EXECUTION);
   }
 
   /** A plain JDBC connection to the database of {@code url} (for command-line tools, not for request paths). */
