@@ -40,6 +40,21 @@ public final class Changes {
     afterCommit.add(action);
   }
 
+  /** All of {@code parts} as one, in order: what a group of transactions' worth of work changed. */
+  static Changes combined(List<Changes> parts) {
+    if (parts.size() == 1) {
+      return parts.get(0);
+    }
+    var all = new Changes();
+    for (Changes part : parts) {
+      all.events.addAll(part.events);
+      part.conversations.values().forEach(all::conversation);
+      all.notifications.addAll(part.notifications);
+      all.afterCommit.addAll(part.afterCommit);
+    }
+    return all;
+  }
+
   ApplyResult result() {
     return new ApplyResult(applied, duplicates, pending, skipped);
   }

@@ -10,13 +10,18 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.sqlclient.Pool;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Conversation state: applies verified inbound batches ({@link Addresses#CONVERSATION_APPLY_INBOUND}) in one
- * transaction each; after commit ({@link Committer}) it copies the touched conversations to Redis, numbers and
- * publishes the events, then replies, so the webhook is acknowledged only once everything is durable.
+ * Conversation state: applies verified inbound batches ({@link Addresses#CONVERSATION_APPLY_INBOUND}), the
+ * webhooks that arrive together in one transaction (group commit); after commit ({@link Committer}) it copies the
+ * touched conversations to Redis, numbers and publishes the events, then replies to each webhook, so a webhook is
+ * acknowledged only once everything is durable.
  * Also answers {@link Addresses#CONVERSATION_REBUILD_STATE}. Several instances may run; they share nothing.
  */
 public final class ConversationStateVerticle extends VerticleBase {
@@ -29,6 +34,13 @@ public final class ConversationStateVerticle extends VerticleBase {
   private final StateRebuilder rebuilder;
   private final MeterRegistry metrics;
   private final ChannelActivity activity;
+  /** Inbound transactions each instance runs at once (see {@link #startTransactions}). */
+  private static final int TRANSACTIONS = 2;
+  /** The most events one group commit takes. */
+  private static final int MAX_GROUP_EVENTS = 500;
+
+  private final Deque<Message<InboundBatch>> waiting = new ArrayDeque<>();
+  private int running;
   private InboundApplier applier;
 
   public ConversationStateVerticle(Pool pool, Committer committer, StateRebuilder rebuilder,
@@ -52,20 +64,60 @@ public final class ConversationStateVerticle extends VerticleBase {
   }
 
   private void onInbound(Message<InboundBatch> message) {
-    applier.apply(message.body())
-        .compose(changes -> committer.afterCommit(changes).map(changes.result()))
-        .onSuccess(result -> {
+    waiting.add(message);
+    startTransactions();
+  }
+
+  /**
+   * Group commit: up to {@link #TRANSACTIONS} transactions run at once; webhooks that arrive meanwhile wait and go
+   * together into the next one, so under load many webhooks share one commit (and one fsync) while a lone webhook
+   * never waits for company.
+   */
+  private void startTransactions() {
+    while (running < TRANSACTIONS && !waiting.isEmpty()) {
+      List<Message<InboundBatch>> group = new ArrayList<>();
+      int events = 0;
+      while (!waiting.isEmpty()
+          && (group.isEmpty() || events + waiting.peek().body().events().size() <= MAX_GROUP_EVENTS)) {
+        Message<InboundBatch> next = waiting.poll();
+        group.add(next);
+        events += next.body().events().size();
+      }
+      running++;
+      metrics.summary("parley.inbound.group.webhooks").record(group.size());
+      applyGroup(group).onComplete(done -> {
+        running--;
+        startTransactions();
+      });
+    }
+  }
+
+  /** Applies the group in one transaction and answers each webhook; never fails. */
+  private Future<Void> applyGroup(List<Message<InboundBatch>> group) {
+    List<InboundBatch> batches = group.stream().map(Message::body).toList();
+    return applier.apply(batches)
+        .compose(changes -> committer.afterCommit(Changes.combined(changes)).map(changes))
+        .compose(changes -> {
           Instant now = Instant.now();
-          message.body().events().forEach(routed -> activity.inbound(routed.channel().id(), now));
-          count("applied", result.applied());
-          count("duplicate", result.duplicates());
-          count("pending", result.pending());
-          count("skipped", result.skipped());
-          message.reply(result);
-        })
-        .onFailure(failure -> {
-          log.error("inbound batch of {} event(s) not stored: {}", message.body().events().size(), failure.toString());
-          message.fail(503, "store unavailable: " + failure.getMessage());
+          for (int i = 0; i < group.size(); i++) {
+            ApplyResult result = changes.get(i).result();
+            batches.get(i).events().forEach(routed -> activity.inbound(routed.channel().id(), now));
+            count("applied", result.applied());
+            count("duplicate", result.duplicates());
+            count("pending", result.pending());
+            count("skipped", result.skipped());
+            group.get(i).reply(result);
+          }
+          return Future.<Void>succeededFuture();
+        }, failure -> {
+          if (group.size() > 1) {
+            // one webhook's failure must not fail the others: each one alone, in its own transaction
+            log.warn("group of {} webhooks not stored ({}); applying each alone", group.size(), failure.toString());
+            return Future.join(group.stream().map(message -> applyGroup(List.of(message))).toList()).mapEmpty();
+          }
+          log.error("inbound batch of {} event(s) not stored: {}", batches.get(0).events().size(), failure.toString());
+          group.get(0).fail(503, "store unavailable: " + failure.getMessage());
+          return Future.succeededFuture();
         });
   }
 

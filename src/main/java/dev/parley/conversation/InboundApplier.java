@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,8 +37,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies one webhook's events to PostgreSQL in a single transaction: contacts, conversations, messages,
- * statuses, reactions, edits and identity changes. Idempotent: applying the same batch twice changes nothing
+ * Applies webhooks' events to PostgreSQL, one group of webhooks per transaction: contacts, conversations,
+ * messages, statuses, reactions, edits and identity changes. Idempotent: applying the same batch twice changes nothing
  * the second time. Returns what changed so the caller can update Redis and publish after commit.
  */
 final class InboundApplier {
@@ -62,19 +63,32 @@ final class InboundApplier {
     this.serviceWindow = serviceWindow;
   }
 
-  Future<Changes> apply(InboundBatch batch) {
+  /**
+   * Applies several webhooks' batches in one transaction (a group commit: one commit, one fsync, for all of them),
+   * keeping each batch's changes and counts apart. The events of all batches are applied together in
+   * {@link #ORDER}, so a retried webhook arriving beside its first delivery is still applied once.
+   */
+  Future<List<Changes>> apply(List<InboundBatch> batches) {
     // a stable order (identity changes, messages, edits, reactions, statuses; then by sender and time) makes
     // concurrent transactions take row locks in the same order, which keeps deadlocks rare
-    return attempt(ordered(batch.events()), 1);
+    List<Routed> events = ordered(batches.stream().flatMap(batch -> batch.events().stream()).toList());
+    return attempt(batches, events, 1);
   }
 
-  private Future<Changes> attempt(List<Routed> events, int attempt) {
-    return pool.<Changes>withTransaction(tx -> {
-      var changes = new Changes();
+  private Future<List<Changes>> attempt(List<InboundBatch> batches, List<Routed> events, int attempt) {
+    return pool.<List<Changes>>withTransaction(tx -> {
+      // each event's changes go to its own webhook's; identity, since a retry's events equal the first delivery's
+      Map<Routed, Changes> owner = new IdentityHashMap<>();
+      List<Changes> changes = new ArrayList<>(batches.size());
+      for (InboundBatch batch : batches) {
+        var batchChanges = new Changes();
+        changes.add(batchChanges);
+        batch.events().forEach(routed -> owner.put(routed, batchChanges));
+      }
       Future<Void> chain = Future.succeededFuture();
       for (List<List<Routed>> phase : phases(events)) {
         // the groups of a phase touch different rows, so their statements are pipelined on the one connection
-        chain = chain.compose(v -> Future.join(phase.stream().map(group -> inOrder(tx, group, changes)).toList())
+        chain = chain.compose(v -> Future.join(phase.stream().map(group -> inOrder(tx, group, owner)).toList())
             .mapEmpty());
       }
       return chain.map(changes);
@@ -82,7 +96,7 @@ final class InboundApplier {
       if (attempt < MAX_ATTEMPTS && failure instanceof PgException pg
           && ("40P01".equals(pg.getSqlState()) || "40001".equals(pg.getSqlState()))) {
         log.info("retrying inbound batch after {} (attempt {})", pg.getSqlState(), attempt);
-        return attempt(events, attempt + 1);
+        return attempt(batches, events, attempt + 1);
       }
       return Future.failedFuture(failure);
     });
@@ -93,10 +107,10 @@ final class InboundApplier {
     return events.stream().sorted(ORDER).toList();
   }
 
-  private Future<Void> inOrder(SqlClient tx, List<Routed> group, Changes changes) {
+  private Future<Void> inOrder(SqlClient tx, List<Routed> group, Map<Routed, Changes> owner) {
     Future<Void> chain = Future.succeededFuture();
     for (Routed routed : group) {
-      chain = chain.compose(v -> applyOne(tx, routed, changes));
+      chain = chain.compose(v -> applyOne(tx, routed, owner.get(routed)));
     }
     return chain;
   }
