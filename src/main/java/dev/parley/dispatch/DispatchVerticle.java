@@ -9,6 +9,7 @@ import dev.parley.config.ParleyConfig;
 import dev.parley.conversation.Changes;
 import dev.parley.conversation.Committer;
 import dev.parley.conversation.MessageStatuses;
+import dev.parley.conversation.TransactionGroups;
 import dev.parley.provider.ProviderErrors;
 import dev.parley.provider.ProviderException;
 import dev.parley.provider.whatsapp.WhatsAppGraph;
@@ -29,7 +30,12 @@ import io.vertx.sqlclient.SqlClient;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -45,7 +51,9 @@ import org.slf4j.LoggerFactory;
  * outcome (the node crashed or the call timed out) is first reconciled: if a status webhook has meanwhile named it
  * (by {@code biz_opaque_callback_data}) it was accepted and is not sent again; otherwise it waits the
  * reconciliation grace for such a webhook before it is sent again. Works from its own small PostgreSQL pool so
- * bulk sending never delays webhooks.
+ * bulk sending never delays webhooks. Under load, the statements are shared: messages announced in one event-loop
+ * turn are claimed in one statement, and so are the recipients' next messages; acceptances and failures are
+ * committed many to a transaction ({@link TransactionGroups}).
  */
 public final class DispatchVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(DispatchVerticle.class);
@@ -66,6 +74,12 @@ public final class DispatchVerticle extends VerticleBase {
   private final MessageStore messages = new MessageStore();
   private final MessageStatuses statuses = new MessageStatuses(messages);
   private ChannelDirectory channels;
+  /** Acceptances and final failures, many to a transaction under load. */
+  private TransactionGroups acceptances;
+  /** Messages announced as queued, claimed together at the end of the event-loop turn. */
+  private final List<UUID> announced = new ArrayList<>();
+  /** Recipients whose previous message left the queue, their next ones claimed together likewise. */
+  private final Map<UUID, Set<String>> freed = new LinkedHashMap<>();
   private int inFlight;
   private boolean polling;
   private boolean stopping;
@@ -97,6 +111,7 @@ public final class DispatchVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     channels = new ChannelDirectory(channelStore, Duration.ofSeconds(5));
+    acceptances = new TransactionGroups(pool, committer, 2, 200);
     sent = metrics.counter("parley.dispatch.messages", "outcome", "sent");
     retried = metrics.counter("parley.dispatch.messages", "outcome", "retry");
     failed = metrics.counter("parley.dispatch.messages", "outcome", "failed");
@@ -120,14 +135,55 @@ public final class DispatchVerticle extends VerticleBase {
   }
 
   private void claimQueued(UUID messageId) {
-    if (stopping || inFlight >= config.concurrency()) {
+    if (stopping || inFlight + announced.size() >= config.concurrency()) {
       return; // the poll finds it
     }
-    inFlight++; // reserve the slot while claiming
-    queue.claim(pool, config.lease(), List.of(messageId)).onComplete(claimed -> {
-      inFlight--;
+    announced.add(messageId);
+    if (announced.size() == 1) {
+      vertx.runOnContext(v -> claimAnnounced());
+    }
+  }
+
+  private void claimAnnounced() {
+    List<UUID> ids = List.copyOf(announced);
+    announced.clear();
+    inFlight += ids.size(); // reserve the slots while claiming
+    queue.claim(pool, config.lease(), ids).onComplete(claimed -> {
+      inFlight -= ids.size();
       if (claimed.succeeded()) {
         claimed.result().forEach(this::work);
+      }
+    });
+  }
+
+  /** The recipient's next message, if one waits: claimed with the others freed in this event-loop turn. */
+  private void claimNext(UUID channelId, String recipient) {
+    if (stopping) {
+      return;
+    }
+    boolean first = freed.isEmpty();
+    freed.computeIfAbsent(channelId, id -> new LinkedHashSet<>()).add(recipient);
+    if (first) {
+      vertx.runOnContext(v -> claimFreed());
+    }
+  }
+
+  private void claimFreed() {
+    List<UUID> channelIds = new ArrayList<>();
+    List<String> recipients = new ArrayList<>();
+    freed.forEach((channelId, set) -> set.forEach(recipient -> {
+      channelIds.add(channelId);
+      recipients.add(recipient);
+    }));
+    freed.clear();
+    inFlight += recipients.size();
+    queue.claimNext(pool, config.lease(), channelIds, recipients).onComplete(claimed -> {
+      inFlight -= recipients.size();
+      if (claimed.succeeded()) {
+        claimed.result().forEach(this::work);
+      } else {
+        log.warn("claiming the next messages of {} recipient(s) failed: {}; the poll finds them", recipients.size(),
+            claimed.cause().toString());
       }
     });
   }
@@ -163,7 +219,7 @@ public final class DispatchVerticle extends VerticleBase {
         .onComplete(done -> {
           inFlight--;
           if (done.succeeded() && done.result() && !stopping) {
-            queue.claimNext(pool, config.lease(), job.channelId(), job.recipient()).onSuccess(next -> next.forEach(this::work));
+            claimNext(job.channelId(), job.recipient());
           }
         });
   }
@@ -241,7 +297,7 @@ public final class DispatchVerticle extends VerticleBase {
   /** The provider accepted the message: {@code sent}, with its id, and whatever statuses raced ahead of it. */
   private Future<Void> accepted(Job job, Channel channel, String providerMessageId) {
     Instant now = Instant.now();
-    return committer.transaction((tx, changes) -> messages.acceptOutbound(tx, job.messageId(), providerMessageId)
+    return acceptances.submit((tx, changes) -> messages.acceptOutbound(tx, job.messageId(), providerMessageId)
             .compose(v -> messages.findById(tx, job.messageId()))
             .compose(found -> {
               MessageRow message = found.orElseThrow();
@@ -319,7 +375,7 @@ public final class DispatchVerticle extends VerticleBase {
   private Future<Boolean> fail(Job job, ProviderException error) {
     var status = new StatusRecord("failed", Instant.now(), error.code(), error.title(),
         new JsonObject().put("source", "send_response").put("details", error.details()));
-    return committer.transaction((tx, changes) -> messages.findById(tx, job.messageId())
+    return acceptances.submit((tx, changes) -> messages.findById(tx, job.messageId())
             .compose(found -> found.isEmpty()
                 ? Future.<Void>succeededFuture()
                 : statuses.apply(tx, found.get(), status, changes))

@@ -47,7 +47,8 @@ public final class OutboundQueue {
       """;
   private static final String CLAIM_DUE = CLAIM.formatted("true");
   private static final String CLAIM_IDS = CLAIM.formatted("q.message_id = ANY($3)");
-  private static final String CLAIM_RECIPIENT = CLAIM.formatted("q.channel_id = $3 AND q.recipient = $4");
+  private static final String CLAIM_RECIPIENTS = CLAIM.formatted(
+      "(q.channel_id, q.recipient) IN (SELECT * FROM unnest($3::uuid[], $4::text[]))");
   // the call was not made (pacing, reconciliation): back to the queue without counting an attempt
   private static final String RELEASE = """
       UPDATE outbound_queue SET leased_until = NULL, due_at = $2, attempts = attempts - 1, attempt_started_at = $3
@@ -96,9 +97,11 @@ public final class OutboundQueue {
         .map(OutboundQueue::jobs);
   }
 
-  /** Leases the next due row for one recipient (after the previous one left the queue). */
-  public Future<List<Job>> claimNext(SqlClient client, Duration lease, UUID channelId, String recipient) {
-    return client.preparedQuery(CLAIM_RECIPIENT).execute(Tuple.of(interval(lease), 1, channelId, recipient))
+  /** Leases the next due row of each recipient (after its previous one left the queue): channel and recipient pairs. */
+  public Future<List<Job>> claimNext(SqlClient client, Duration lease, List<UUID> channelIds, List<String> recipients) {
+    return client.preparedQuery(CLAIM_RECIPIENTS)
+        .execute(Tuple.of(interval(lease), recipients.size(), channelIds.toArray(new UUID[0]),
+            recipients.toArray(new String[0])))
         .map(OutboundQueue::jobs);
   }
 
