@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs a unit of work in one PostgreSQL transaction and, only once it has committed, makes its {@link Changes}
  * visible: the touched conversations are copied to Redis first (so a client reacting to an event reads the new
- * counters), then the events are numbered and published, then the notifications they cause are sent. Shared by
+ * counters), then the events are numbered (in the same pipeline) and published, then the notifications they cause are sent. Shared by
  * the inbound pipeline and every REST route that changes conversations or contacts.
  */
 public final class Committer {
@@ -38,19 +38,21 @@ public final class Committer {
         .compose(result -> afterCommit(changes).map(result));
   }
 
-  /** Publishes what a committed transaction changed. Never fails: PostgreSQL already holds the truth. */
+  /**
+   * Publishes what a committed transaction changed: the conversations' new state and the events' numbers go to
+   * Redis in one pipeline, state first. Never fails: PostgreSQL already holds the truth.
+   */
   public Future<Void> afterCommit(Changes changes) {
-    return cache.put(List.copyOf(changes.conversations.values()))
-        .recover(failure -> {
-          // the periodic state check rebuilds Redis from PostgreSQL when it comes back
-          log.warn("Redis update after commit failed ({}); state will be rebuilt", failure.toString());
-          rebuilder.requestRebuild();
-          return Future.succeededFuture();
-        })
-        .compose(v -> publisher.publish(changes.events))
-        .onSuccess(v -> {
+    return publisher.publish(changes.events, cache.putRequests(List.copyOf(changes.conversations.values())))
+        .onSuccess(stored -> {
+          if (!stored && !changes.conversations.isEmpty()) {
+            // the periodic state check rebuilds Redis from PostgreSQL when it comes back
+            log.warn("Redis update after commit failed; state will be rebuilt");
+            rebuilder.requestRebuild();
+          }
           publisher.direct(changes.notifications);
           changes.afterCommit.forEach(Runnable::run);
-        });
+        })
+        .mapEmpty();
   }
 }

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Publishes committed changes: numbers each organization's events in its {@link EventLog} (one pipelined
- * round trip for a whole transaction), then publishes them in order for the push hub
+ * round trip for a whole transaction, shared with the conversations' new state), then publishes them in order for the push hub
  * ({@link Addresses#PUSH}) and for in-process listeners ({@link Addresses#EVENTS}). Call it only after the
  * transaction has committed. If Redis cannot number the events, the organizations' clients are told to
  * reset and refetch, so none of them silently misses a change.
@@ -34,8 +34,17 @@ public final class EventPublisher {
 
   /** Numbers and publishes {@code events} in order. Never fails. */
   public Future<Void> publish(List<OrgEvent> events) {
-    if (events.isEmpty()) {
-      return Future.succeededFuture();
+    return publish(events, List.of()).mapEmpty();
+  }
+
+  /**
+   * Runs {@code first} (other writes the events must follow, such as the conversations' new state) and numbers
+   * {@code events}, all in one pipeline, then publishes the events in order. Never fails: the result says whether
+   * Redis took the pipeline; if it did not, the organizations' clients are told to reset.
+   */
+  public Future<Boolean> publish(List<OrgEvent> events, List<Request> first) {
+    if (events.isEmpty() && first.isEmpty()) {
+      return Future.succeededFuture(true);
     }
     Map<UUID, List<OrgEvent>> byOrganization = new LinkedHashMap<>();
     for (OrgEvent event : events) {
@@ -44,31 +53,32 @@ public final class EventPublisher {
     long now = System.currentTimeMillis();
     List<UUID> organizations = List.copyOf(byOrganization.keySet());
     List<List<String>> tails = new ArrayList<>(organizations.size());
-    List<Request> appends = new ArrayList<>(organizations.size());
+    List<Request> pipeline = new ArrayList<>(first.size() + organizations.size());
+    pipeline.addAll(first);
     for (UUID organization : organizations) {
       List<String> orgTails = byOrganization.get(organization).stream()
           .map(event -> EventLog.tail(event.type(), event.data())).toList();
       tails.add(orgTails);
-      appends.add(eventLog.append(organization, orgTails, now));
+      pipeline.add(eventLog.append(organization, orgTails, now));
     }
     var bus = vertx.eventBus();
-    return eventLog.run(appends)
+    return eventLog.run(pipeline)
         .map(responses -> {
           for (int i = 0; i < organizations.size(); i++) {
-            long first = responses.get(i).toLong();
+            long firstSeq = responses.get(first.size() + i).toLong();
             List<String> orgTails = tails.get(i);
             for (int j = 0; j < orgTails.size(); j++) {
-              long seq = first + j;
+              long seq = firstSeq + j;
               bus.publish(Addresses.PUSH, PushMessage.sequenced(organizations.get(i), seq, EventLog.frame(seq, orgTails.get(j))));
             }
           }
-          return (Void) null;
+          return true;
         })
         .recover(failure -> {
           log.warn("events of {} organization(s) could not be numbered ({}); their clients will refetch",
               organizations.size(), failure.toString());
           organizations.forEach(organization -> bus.publish(Addresses.PUSH, PushMessage.reset(organization)));
-          return Future.succeededFuture();
+          return Future.succeededFuture(false);
         })
         .onComplete(done -> events.forEach(event -> bus.publish(Addresses.EVENTS, event)));
   }

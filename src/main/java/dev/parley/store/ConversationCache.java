@@ -64,9 +64,12 @@ public final class ConversationCache {
 
   /** Writes the rows' state and schedules their unfired window timers, in one pipeline. */
   public Future<Void> put(List<ConversationRow> rows) {
-    if (rows.isEmpty()) {
-      return Future.succeededFuture();
-    }
+    List<Request> batch = putRequests(rows);
+    return batch.isEmpty() ? Future.succeededFuture() : redis.batch(batch).mapEmpty();
+  }
+
+  /** The requests of {@link #put}, to send in a pipeline with others. */
+  public List<Request> putRequests(List<ConversationRow> rows) {
     List<Request> batch = new ArrayList<>(rows.size() * 2);
     for (ConversationRow row : rows) {
       Instant expiry = row.windowExpiresAt();
@@ -80,7 +83,7 @@ public final class ConversationCache {
         batch.add(schedule(new WindowTimer(false, row.id()), expiry));
       }
     }
-    return redis.batch(batch).mapEmpty();
+    return batch;
   }
 
   /** The cached state of the given conversations; conversations Redis does not hold are absent from the map. */
