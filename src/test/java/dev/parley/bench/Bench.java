@@ -68,6 +68,7 @@ public final class Bench {
     Files.createDirectories(out);
     OpenLoop.drain = Duration.ofSeconds(mode.drainSeconds());
     long began = System.nanoTime();
+    long[] cpuBefore = cpuTimes();
     Path work = Files.createTempDirectory("parley-bench-");
     System.out.printf("Parley benchmark (%s), work files in %s%n", mode.name(), work);
 
@@ -140,6 +141,7 @@ public final class Bench {
       }
     }
     report.put("took_seconds", Math.round((System.nanoTime() - began) / 1e9));
+    stolen(cpuBefore, cpuTimes()).ifPresent(percent -> report.getJsonObject("machine").put("cpu_steal_percent", percent));
     Files.writeString(out.resolve("report.json"), report.encodePrettily() + "\n");
     List<String> charts = Charts.write(report, out);
     Files.writeString(out.resolve("summary.md"), Summary.markdown(report, charts));
@@ -183,6 +185,37 @@ public final class Bench {
       return -1;
     }
     return -1;
+  }
+
+  /**
+   * The machine's CPU time counters ({@code /proc/stat}: user, nice, system, idle, iowait, irq, softirq, steal), or
+   * null off Linux. On a virtual machine, "steal" is time the hypervisor gave to other guests: a run with much of it
+   * had less than its cores, and its figures are low by about that much.
+   */
+  private static long[] cpuTimes() {
+    try {
+      String[] fields = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+      long[] times = new long[Math.min(8, fields.length - 1)];
+      for (int i = 0; i < times.length; i++) {
+        times[i] = Long.parseLong(fields[i + 1]);
+      }
+      return times;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** The share of all CPU time between the two readings that was stolen by the hypervisor, in per cent. */
+  private static java.util.Optional<Double> stolen(long[] before, long[] after) {
+    if (before == null || after == null || before.length < 8 || after.length < 8) {
+      return java.util.Optional.empty();
+    }
+    long total = 0;
+    for (int i = 0; i < 8; i++) {
+      total += after[i] - before[i];
+    }
+    return total <= 0 ? java.util.Optional.empty()
+        : java.util.Optional.of(Math.round(1000.0 * (after[7] - before[7]) / total) / 10.0);
   }
 
   private static JsonObject machine() {

@@ -16,6 +16,8 @@ final class Summary {
         .append(", took ").append(report.getLong("took_seconds")).append(" s. Machine: ")
         .append(machine.getInteger("cores")).append(" cores (").append(machine.getString("cpu", "?")).append("), ")
         .append(gib(machine.getLong("memory_bytes", 0L))).append(" GiB, ").append(machine.getString("java"))
+        .append(machine.containsKey("cpu_steal_percent")
+            ? ", CPU time stolen by the hypervisor during the run: " + machine.getDouble("cpu_steal_percent") + " %" : "")
         .append(". Servers: ").append(report.getString("servers"))
         .append(". Everything (PostgreSQL, Redis, Parley, simulator, load generators) shares the same cores.\n\n");
     md.append("## Targets\n\n").append(targets(report)).append('\n');
