@@ -30,6 +30,7 @@ import dev.parley.provider.whatsapp.WhatsAppGraph;
 import dev.parley.simulator.ProviderSimulator;
 import dev.parley.simulator.SimulatorOptions;
 import dev.parley.demo.DemoBootstrap;
+import dev.parley.demo.DemoRoutes;
 import dev.parley.dispatch.Sender;
 import dev.parley.http.ApiRoutes;
 import dev.parley.http.HttpVerticle;
@@ -73,6 +74,7 @@ import io.vertx.core.json.JsonObject;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -234,7 +236,8 @@ public final class Parley implements AutoCloseable {
             new ContactRoutes(pool, committer, users), new ScheduleRoutes(pool),
             new TemplateRoutes(pool, channels, templateSync, catalog),
             new CannedResponseRoutes(pool, committer, users),
-            new MediaRoutes(pool, media, mediaStorage, mediaStorage.uploadsDir(), config.media().maxBytes())),
+            new MediaRoutes(pool, media, mediaStorage, mediaStorage.uploadsDir(), config.media().maxBytes()),
+            new DemoRoutes(pool, config.demo(), simulator)),
         List.of(new CompatMessageRoutes(pool)),
         List.of(new CompatSendRoutes(committer, channels, sender)));
     deploy(ParleyConfig.instancesOrCores(config.http().instances()), () -> {
@@ -247,6 +250,10 @@ public final class Parley implements AutoCloseable {
         () -> new PushShard(pushHub, eventLog, publisher, config.push()));
     if (simulator != null && config.demo().enabled()) {
       simulator.registerNumber(DemoBootstrap.simulatedNumber(config.demo(), httpPort()));
+      // the simulator gives the number's WABA its templates when it registers: fetch them now, not in an hour
+      channels.find(config.demo().channelId())
+          .compose(found -> found.isEmpty() ? Future.succeededFuture() : templateSync.sync(found.get()).mapEmpty())
+          .onFailure(failure -> log.warn("demo templates not synced: {}", failure.toString()));
     }
     log.info("Parley started on port {}", httpPort());
     if (config.demo().enabled()) {

@@ -19,6 +19,7 @@ public final class DemoBanner {
     return String.join("\n",
         "",
         "Parley is running on " + base,
+        "  Inbox             : " + base + "/inbox/  (sign in below; \"Simulate customer\" makes a customer write)",
         "  Demo organization : " + demo.organizationName(),
         "  Admin sign-in     : " + demo.adminEmail() + " / " + demo.adminPassword(),
         "  Agent sign-in     : " + demo.agentEmail() + " / " + demo.agentPassword(),

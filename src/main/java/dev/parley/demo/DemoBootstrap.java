@@ -11,6 +11,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.util.List;
 import java.util.UUID;
@@ -46,13 +47,15 @@ public final class DemoBootstrap {
 
   /**
    * Points the demo channel (if it exists) at the built-in simulator: its {@code api_base_url} becomes
-   * {@code simulatorUrl} and it holds {@link #SIMULATOR_ACCESS_TOKEN}. Done on every start, since the simulator's
+   * {@code simulatorUrl}, it holds {@link #SIMULATOR_ACCESS_TOKEN} and the simulated number's WABA id (whose
+   * templates the simulator lists). Done on every start, since the simulator's
    * port may change.
    */
   public static Future<Void> useSimulator(Pool pool, ParleyConfig.Demo demo, String simulatorUrl) {
     return pool.preparedQuery(POINT_AT_SIMULATOR)
         .execute(Tuple.of(demo.channelId(), new JsonObject()
             .put(ChannelSecrets.ACCESS_TOKEN, SIMULATOR_ACCESS_TOKEN)
+            .put(ChannelSecrets.WABA_ID, SimulatedNumber.defaultWabaId(demo.phoneNumberId()))
             .put(ChannelSecrets.API_BASE_URL, simulatorUrl)))
         .mapEmpty();
   }
@@ -62,6 +65,22 @@ public final class DemoBootstrap {
     return new SimulatedNumber(demo.phoneNumberId(), demo.displayPhoneNumber(), SIMULATOR_ACCESS_TOKEN,
         demo.appSecret(), "http://127.0.0.1:" + httpPort + "/webhooks/whatsapp/" + demo.channelId(), null,
         SimulatedNumber.DEFAULT_THROUGHPUT, true);
+  }
+
+  /** Saved replies a newcomer can try in the inbox's composer (type {@code /} and the short code). */
+  private static Future<Void> cannedResponses(SqlClient tx, UUID organization) {
+    List<Tuple> rows = List.of(
+        Tuple.of(UUID.randomUUID(), organization, "hello", "Greeting",
+            "Hi {{contact.first_name}}, thanks for writing! I'm {{agent.name}}. How can I help?"),
+        Tuple.of(UUID.randomUUID(), organization, "shipping", "Shipping times",
+            "Orders ship within *one business day*; delivery takes 2 to 4 days."),
+        Tuple.of(UUID.randomUUID(), organization, "bye", "Closing",
+            "Glad I could help, {{contact.first_name}}. Have a great day!"));
+    return tx.preparedQuery("""
+            INSERT INTO canned_responses (id, organization_id, short_code, title, body, created_by_type)
+            VALUES ($1, $2, $3, $4, $5, 'service')""")
+        .executeBatch(rows)
+        .mapEmpty();
   }
 
   private static Future<Boolean> create(
@@ -86,6 +105,7 @@ public final class DemoBootstrap {
                   "INSERT INTO users (id, organization_id, email, name, role, password_hash) VALUES ($1, $2, $3, $4, 'agent', $5)")
               .execute(Tuple.of(UUID.randomUUID(), organization, demo.agentEmail(), "Demo Agent", agentHash)))
           .compose(v -> channels.create(tx, channel, demo.displayPhoneNumber()))
+          .compose(v -> cannedResponses(tx, organization))
           .map(v -> {
             log.info("created the demo organization, admin {}, agent {} and WhatsApp channel {}",
                 demo.adminEmail(), demo.agentEmail(), demo.channelId());

@@ -17,6 +17,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -24,13 +25,16 @@ import java.util.concurrent.TimeUnit;
 /**
  * The HTTP edge: one instance per event loop, all sharing the configured port. Hands webhooks to ingestion
  * over the event bus and maps its answer to HTTP; serves the REST API, the WebSocket upgrade (handing sockets
- * to the push hub), health and metrics. On undeploy it stops accepting
+ * to the push hub), health, metrics and the reference inbox's static files ({@code /inbox/}, from {@code webroot}). On undeploy it stops accepting
  * connections and lets requests in flight finish within the configured grace.
  */
 public final class HttpVerticle extends VerticleBase {
   private static final String START = "parley.start";
   /** The OpenAPI document of the whole HTTP surface, kept in step with the routes by a test. */
   private static final String OPENAPI = resource("/openapi.json");
+  /** The inbox loads only its own files and talks only to this server. */
+  private static final String INBOX_POLICY = "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; "
+      + "connect-src 'self' ws: wss:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'";
 
   private final ParleyConfig.Http config;
   private final HealthRoutes health;
@@ -68,6 +72,23 @@ public final class HttpVerticle extends VerticleBase {
         .putHeader("content-type", "application/json")
         .end(OPENAPI));
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    // the reference inbox: static files that use only the public REST API and WebSocket
+    router.get("/").handler(ctx -> ctx.redirect("/inbox/"));
+    router.get("/inbox").handler(ctx -> { // the route matches "/inbox/" too
+      if (ctx.request().path().equals("/inbox")) {
+        ctx.redirect("/inbox/");
+      } else {
+        ctx.next();
+      }
+    });
+    router.get("/inbox/*")
+        .handler(ctx -> {
+          ctx.response().putHeader("Content-Security-Policy", INBOX_POLICY)
+              .putHeader("X-Content-Type-Options", "nosniff")
+              .putHeader("Referrer-Policy", "no-referrer");
+          ctx.next();
+        })
+        .handler(StaticHandler.create("webroot").setDefaultContentEncoding("UTF-8").setMaxAgeSeconds(60));
 
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(config.host())
