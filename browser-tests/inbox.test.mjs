@@ -108,6 +108,32 @@ test('a reply goes out and its ticks move to read', async () => {
   await shot(admin, 'inbox');
 });
 
+test('canned responses by short code, a quoted reply, a reaction, and close then reopen', async () => {
+  await admin.fill('#text', '/hel');
+  await admin.waitForSelector('#canned li[data-code="hello"]', WAIT);
+  await admin.press('#text', 'Enter');
+  await admin.waitForFunction(() => document.getElementById('text').value.startsWith('Hi Carla, thanks for writing!'), null, WAIT);
+  assert.match(await admin.inputValue('#text'), /I'm Demo Admin\./);
+  const question = admin.locator('#message-list .message.inbound', { hasText: 'Is my order' });
+  await question.hover();
+  await question.locator('button.reply').click();
+  await admin.waitForSelector('#reply-preview:not([hidden])', WAIT);
+  await admin.press('#text', 'Enter');
+  const quoted = admin.locator('#message-list .message.outbound', { hasText: 'thanks for writing' });
+  await quoted.locator('.quoted', { hasText: 'Is my order' }).waitFor(WAIT);
+  await question.hover();
+  await question.locator('button.react').click();
+  await question.locator('.palette button', { hasText: '👍' }).click();
+  await question.locator('.reactions', { hasText: '👍' }).waitFor(WAIT);
+
+  await admin.click('#t-close');
+  await admin.waitForSelector('#composer-reason-text:has-text("This conversation is closed")', WAIT);
+  assert.equal(await admin.isDisabled('#text'), true);
+  await admin.click('#composer-action'); // Reopen
+  await admin.waitForFunction(() => !document.getElementById('text').disabled, null, WAIT);
+  await admin.waitForSelector('#message-list .message.system:has-text("reopened")', WAIT);
+});
+
 test('attachments are checked before the upload, the server\'s refusal is shown, and a good one is sent', async () => {
   await admin.setInputFiles('#file', { name: 'tool.exe', mimeType: 'application/x-msdownload', buffer: Buffer.from('MZ') });
   await admin.waitForSelector('#composer-error:has-text("does not take files of type application/x-msdownload")', WAIT);
@@ -166,6 +192,21 @@ test('when the service window closes the composer switches to templates', async 
   await shot(admin, 'window-closed-templates');
   await admin.click('#template-send');
   await admin.locator('#message-list .message.outbound[data-type="template"]').waitFor(WAIT);
+});
+
+test('older history loads when scrolling up', async () => {
+  for (let i = 1; i <= 60; i++) {
+    const answer = await api.call('POST', '/api/v1/demo/customer_messages', adminToken,
+      { text: `History line ${i}`, wa_id: '15550100099', name: 'Hugo History' });
+    assert.equal(answer.status, 202);
+  }
+  await conversationNamed(admin, 'Hugo History').click();
+  await admin.waitForSelector('#message-list .message:has-text("History line 60")', WAIT);
+  assert.equal(await admin.locator('#message-list .message.inbound').count(), 50, 'one page first');
+  await admin.evaluate(() => { document.getElementById('messages').scrollTop = 0; });
+  await admin.waitForFunction(() => document.querySelectorAll('#message-list .message.inbound').length === 60, null, WAIT);
+  const order = await admin.locator('#message-list .message.inbound .bubble').allTextContents();
+  assert.deepEqual(order.slice(0, 3), ['History line 1', 'History line 2', 'History line 3'], 'oldest first');
 });
 
 test('after a dropped connection the inbox reconnects and resumes without losing a message', async () => {

@@ -36,6 +36,7 @@ export function createThread(ctx) {
     $('thread-empty').hidden = true;
     $('thread-body').hidden = false;
     header();
+    older.hidden = !cursor;
     scroller.scrollTop = scroller.scrollHeight;
     markRead();
   }
@@ -117,8 +118,9 @@ export function createThread(ctx) {
     }
   }
 
+  /** Thread order: the provider's time (whole seconds), then when Parley stored it. */
   function at(message) {
-    return Date.parse(message.sent_at || message.created_at) || 0;
+    return [Date.parse(message.sent_at || message.created_at) || 0, Date.parse(message.created_at) || 0];
   }
 
   function place(message) {
@@ -129,21 +131,24 @@ export function createThread(ctx) {
   }
 
   function placeNote(note) {
-    insert('note-' + note.id, Date.parse(note.created_at), h('li', { class: 'message note', dataset: { id: 'note-' + note.id } },
+    insert('note-' + note.id, [Date.parse(note.created_at), Date.parse(note.created_at)], h('li', { class: 'message note', dataset: { id: 'note-' + note.id } },
       h('div', { class: 'bubble' }, '🗒 ', whatsappText(note.body)),
       h('div', { class: 'info' }, `Note by ${ctx.userName(note.author_id || note.created_by)} · ${shortTime(note.created_at)}`)));
   }
 
-  /** Keeps the thread in time order, replacing a message's node in place. */
+  /** Keeps the thread in time order ({@link at}), replacing a message's node in place. */
   function insert(key, time, node) {
-    node.dataset.at = String(time);
+    node.dataset.at = String(time[0]);
+    node.dataset.stored = String(time[1]);
     const old = nodes.get(key);
     nodes.set(key, node);
     if (old) {
       old.remove();
     }
+    const later = (other) => Number(other.dataset.at) > time[0]
+      || (Number(other.dataset.at) === time[0] && Number(other.dataset.stored) > time[1]);
     let after = list.lastElementChild;
-    while (after && Number(after.dataset.at) > time) {
+    while (after && later(after)) {
       after = after.previousElementSibling;
     }
     if (after) {
@@ -161,8 +166,12 @@ export function createThread(ctx) {
       return item;
     }
     const bubble = h('div', { class: 'bubble' });
-    if (m.reply_to) {
-      bubble.append(h('div', { class: 'quoted' }, '↩ ' + summary(m.reply_to)));
+    // a page from the history names the quoted message; a fresh send or event only its provider id
+    const quoted = m.reply_to || (m.reply_to_provider_id ? byProviderId(m.reply_to_provider_id) : null);
+    if (quoted) {
+      bubble.append(h('div', { class: 'quoted' }, '↩ ' + summary(quoted)));
+    } else if (m.reply_to_provider_id) {
+      bubble.append(h('div', { class: 'quoted' }, '↩ an earlier message'));
     }
     bubble.append(content(m));
     item.append(bubble);
@@ -184,6 +193,15 @@ export function createThread(ctx) {
         `Not delivered: ${m.error_title || 'error'}${m.error_code ? ` (${m.error_code})` : ''}. ${failureAction(m.error_action)}`));
     }
     return item;
+  }
+
+  function byProviderId(providerId) {
+    for (const message of messages.values()) {
+      if (message.provider_message_id === providerId) {
+        return message;
+      }
+    }
+    return null;
   }
 
   function tools(m) {
