@@ -54,6 +54,7 @@ class ConversationListPlanTest {
           secondPage ? UUID.randomUUID() : null);
       assertFalse(plan.contains("\"Seq Scan\""), what + " scans a table: " + plan);
       assertFalse(plan.contains("\"Node Type\":\"Sort\""), what + " sorts: " + plan);
+      assertFalse(plan.contains("Gather"), what + " starts parallel workers: " + plan);
       assertTrue(plan.contains(index), what + " does not use " + index + ": " + plan);
     }
   }
