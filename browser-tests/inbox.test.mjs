@@ -83,6 +83,32 @@ test('a customer message appears live, with its unread badge and a notification'
   await admin.waitForSelector('.toast:has-text("Carla Customer wrote")', WAIT);
 });
 
+test('with notifications allowed, a new customer message raises a browser notification', async () => {
+  const context = await browser.newContext({ viewport: { width: 1360, height: 820 } });
+  // a stand-in for the browser's Notification API that records what the inbox shows
+  await context.addInitScript(() => {
+    window.shown = [];
+    window.Notification = class {
+      static permission = 'granted';
+      static requestPermission() { return Promise.resolve('granted'); }
+      constructor(title, options) { window.shown.push({ title, body: options && options.body }); }
+    };
+  });
+  const page = await context.newPage();
+  try {
+    await signIn(page, DEMO.agent);
+    const answer = await api.call('POST', '/api/v1/demo/customer_messages', adminToken,
+      { text: 'Do you have gift wrapping?', wa_id: '15550100066', name: 'Nora Notify' });
+    assert.equal(answer.status, 202);
+    await page.waitForFunction(() => window.shown.some((n) => n.title === 'Nora Notify wrote'), null, WAIT);
+    const shown = await page.evaluate(() => window.shown.find((n) => n.title === 'Nora Notify wrote'));
+    assert.equal(shown.body, 'Do you have gift wrapping?');
+    assert.equal(await page.locator('.toast', { hasText: 'Nora Notify wrote' }).count(), 0, 'not also in the page');
+  } finally {
+    await context.close();
+  }
+});
+
 test('the simulate-customer control makes a customer write', async () => {
   await admin.fill('#simulate-text', 'Second question: can I change the address?');
   await admin.click('#simulate-form button[type=submit]');
