@@ -237,7 +237,7 @@ public final class Parley implements AutoCloseable {
             new TemplateRoutes(pool, channels, templateSync, catalog),
             new CannedResponseRoutes(pool, committer, users),
             new MediaRoutes(pool, media, mediaStorage, mediaStorage.uploadsDir(), config.media().maxBytes()),
-            new DemoRoutes(pool, config.demo(), simulator)),
+            new DemoRoutes(channels, config.demo(), simulator)),
         List.of(new CompatMessageRoutes(pool)),
         List.of(new CompatSendRoutes(committer, channels, sender)));
     deploy(ParleyConfig.instancesOrCores(config.http().instances()), () -> {

@@ -16,7 +16,7 @@ const KINDS = [
 ];
 const CAPTIONED = new Set(['image', 'video', 'document']);
 
-export function kindOf(file) {
+function kindOf(file) {
   const kind = KINDS.find((k) => k.mimes.includes((file.type || '').toLowerCase()));
   if (!kind) {
     return { error: `${file.name}: WhatsApp does not take files of type ${file.type || 'unknown'}.` };

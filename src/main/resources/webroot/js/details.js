@@ -85,5 +85,5 @@ export function createDetails(ctx) {
     }
   });
 
-  return { show, contactChanged, hide: () => { $('details').hidden = true; conversation = null; } };
+  return { show, contactChanged };
 }

@@ -41,13 +41,6 @@ export function createThread(ctx) {
     markRead();
   }
 
-  function close() {
-    conversation = null;
-    $('thread-empty').hidden = false;
-    $('thread-body').hidden = true;
-    clearInterval(countdown);
-  }
-
   /** A newer version of the open conversation (from an event or an action's answer). */
   function update(row) {
     if (!conversation || row.id !== conversation.id || row.version < conversation.version) {
@@ -382,8 +375,5 @@ export function createThread(ctx) {
   $('t-close').addEventListener('click', () => ctx.act(`/api/v1/conversations/${conversation.id}/close`));
   $('t-reopen').addEventListener('click', () => ctx.act(`/api/v1/conversations/${conversation.id}/reopen`));
 
-  return {
-    open, close, update, onMessage, windowChanged, showTyping, placeNote,
-    current: () => conversation,
-  };
+  return { open, update, onMessage, windowChanged, showTyping, placeNote };
 }

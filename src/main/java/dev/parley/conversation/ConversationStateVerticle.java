@@ -10,9 +10,6 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.sqlclient.Pool;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,13 +31,17 @@ public final class ConversationStateVerticle extends VerticleBase {
   private final StateRebuilder rebuilder;
   private final MeterRegistry metrics;
   private final ChannelActivity activity;
-  /** Inbound transactions each instance runs at once (see {@link #startTransactions}). */
+  /** Inbound transactions each instance runs at once. */
   private static final int TRANSACTIONS = 2;
   /** The most events one group commit takes. */
   private static final int MAX_GROUP_EVENTS = 500;
 
-  private final Deque<Message<InboundBatch>> waiting = new ArrayDeque<>();
-  private int running;
+  /**
+   * Group commit: webhooks that arrive while {@link #TRANSACTIONS} transactions run go together into the next one,
+   * so under load many webhooks share one commit (and one fsync).
+   */
+  private final GroupQueue<Message<InboundBatch>> inbound = new GroupQueue<>(TRANSACTIONS, MAX_GROUP_EVENTS,
+      message -> message.body().events().size(), this::applyGroup);
   private InboundApplier applier;
 
   public ConversationStateVerticle(Pool pool, Committer committer, StateRebuilder rebuilder,
@@ -64,36 +65,16 @@ public final class ConversationStateVerticle extends VerticleBase {
   }
 
   private void onInbound(Message<InboundBatch> message) {
-    waiting.add(message);
-    startTransactions();
+    inbound.add(message);
   }
 
-  /**
-   * Group commit: up to {@link #TRANSACTIONS} transactions run at once; webhooks that arrive meanwhile wait and go
-   * together into the next one, so under load many webhooks share one commit (and one fsync) while a lone webhook
-   * never waits for company.
-   */
-  private void startTransactions() {
-    while (running < TRANSACTIONS && !waiting.isEmpty()) {
-      List<Message<InboundBatch>> group = new ArrayList<>();
-      int events = 0;
-      while (!waiting.isEmpty()
-          && (group.isEmpty() || events + waiting.peek().body().events().size() <= MAX_GROUP_EVENTS)) {
-        Message<InboundBatch> next = waiting.poll();
-        group.add(next);
-        events += next.body().events().size();
-      }
-      running++;
-      metrics.summary("parley.inbound.group.webhooks").record(group.size());
-      applyGroup(group).onComplete(done -> {
-        running--;
-        startTransactions();
-      });
-    }
+  private Future<Void> applyGroup(List<Message<InboundBatch>> group) {
+    metrics.summary("parley.inbound.group.webhooks").record(group.size());
+    return apply(group);
   }
 
   /** Applies the group in one transaction and answers each webhook; never fails. */
-  private Future<Void> applyGroup(List<Message<InboundBatch>> group) {
+  private Future<Void> apply(List<Message<InboundBatch>> group) {
     List<InboundBatch> batches = group.stream().map(Message::body).toList();
     return applier.apply(batches)
         .compose(changes -> committer.afterCommit(Changes.combined(changes)).map(changes))
@@ -113,7 +94,7 @@ public final class ConversationStateVerticle extends VerticleBase {
           if (group.size() > 1) {
             // one webhook's failure must not fail the others: each one alone, in its own transaction
             log.warn("group of {} webhooks not stored ({}); applying each alone", group.size(), failure.toString());
-            return Future.join(group.stream().map(message -> applyGroup(List.of(message))).toList()).mapEmpty();
+            return Future.join(group.stream().map(message -> apply(List.of(message))).toList()).mapEmpty();
           }
           log.error("inbound batch of {} event(s) not stored: {}", batches.get(0).events().size(), failure.toString());
           group.get(0).fail(503, "store unavailable: " + failure.getMessage());

@@ -4,18 +4,16 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Group commit for small, independent units of work (such as recording that the provider accepted a message):
- * up to {@code transactions} transactions run at once, and the units submitted meanwhile wait and go together
- * into the next one, their statements pipelined on its connection. Under load many units share one commit; a
+ * Group commit for small, independent units of work (such as recording that the provider accepted a message), on a
+ * {@link GroupQueue}: up to {@code transactions} transactions run at once, and the units submitted meanwhile wait
+ * and go together into the next one, their statements pipelined on its connection. Under load many units share one commit; a
  * lone unit never waits for company. Each unit keeps its own {@link Changes}, published after the commit by the
  * {@link Committer}. When a group fails, each of its units is run again alone, so one unit's failure fails only
  * that unit. Units of one group must not touch the same rows. Confined to the event loop that creates it.
@@ -25,38 +23,19 @@ public final class TransactionGroups {
 
   private final Pool pool;
   private final Committer committer;
-  private final int transactions;
-  private final int maxUnits;
-  private final Deque<Unit<?>> waiting = new ArrayDeque<>();
-  private int running;
+  private final GroupQueue<Unit<?>> units;
 
   public TransactionGroups(Pool pool, Committer committer, int transactions, int maxUnits) {
     this.pool = pool;
     this.committer = committer;
-    this.transactions = transactions;
-    this.maxUnits = maxUnits;
+    this.units = new GroupQueue<>(transactions, maxUnits, unit -> 1, this::run);
   }
 
   /** Runs {@code work} in the next group's transaction; its result once that committed and its changes are out. */
   public <T> Future<T> submit(BiFunction<SqlConnection, Changes, Future<T>> work) {
     var unit = new Unit<>(work, Promise.<T>promise());
-    waiting.add(unit);
-    start();
+    units.add(unit);
     return unit.done.future();
-  }
-
-  private void start() {
-    while (running < transactions && !waiting.isEmpty()) {
-      List<Unit<?>> group = new ArrayList<>();
-      while (!waiting.isEmpty() && group.size() < maxUnits) {
-        group.add(waiting.poll());
-      }
-      running++;
-      run(group).onComplete(done -> {
-        running--;
-        start();
-      });
-    }
   }
 
   /** Never fails: every unit's promise is completed. */

@@ -6,13 +6,11 @@ import dev.parley.http.Api;
 import dev.parley.http.ApiException;
 import dev.parley.http.Routes;
 import dev.parley.simulator.ProviderSimulator;
+import dev.parley.store.ChannelStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Tuple;
-import java.util.UUID;
 
 /**
  * {@code /api/v1/demo}: what the reference inbox's "simulate customer" control uses. While the demo and the
@@ -25,13 +23,13 @@ public final class DemoRoutes implements Routes {
   static final String DEFAULT_WA_ID = "15550100001";
   static final String DEFAULT_NAME = "Dana Demo";
 
-  private final Pool pool;
+  private final ChannelStore channels;
   private final ParleyConfig.Demo demo;
   private final ProviderSimulator simulator;
 
   /** {@code simulator} is null when it does not run. */
-  public DemoRoutes(Pool pool, ParleyConfig.Demo demo, ProviderSimulator simulator) {
-    this.pool = pool;
+  public DemoRoutes(ChannelStore channels, ParleyConfig.Demo demo, ProviderSimulator simulator) {
+    this.channels = channels;
     this.demo = demo;
     this.simulator = simulator;
   }
@@ -71,14 +69,10 @@ public final class DemoRoutes implements Routes {
     if (!demo.enabled() || simulator == null) {
       return Future.failedFuture(unavailable());
     }
-    return pool.preparedQuery("SELECT organization_id FROM channels WHERE id = $1")
-        .execute(Tuple.of(demo.channelId()))
-        .compose(rows -> {
-          UUID organization = rows.rowCount() == 0 ? null : rows.iterator().next().getUUID(0);
-          return caller.organizationId().equals(organization)
-              ? Future.<Void>succeededFuture()
-              : Future.failedFuture(unavailable());
-        });
+    return channels.find(demo.channelId()).compose(channel ->
+        channel.isPresent() && channel.get().organizationId().equals(caller.organizationId())
+            ? Future.<Void>succeededFuture()
+            : Future.failedFuture(unavailable()));
   }
 
   private static ApiException unavailable() {

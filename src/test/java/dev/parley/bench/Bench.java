@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -206,16 +207,16 @@ public final class Bench {
   }
 
   /** The share of all CPU time between the two readings that was stolen by the hypervisor, in per cent. */
-  private static java.util.Optional<Double> stolen(long[] before, long[] after) {
+  private static Optional<Double> stolen(long[] before, long[] after) {
     if (before == null || after == null || before.length < 8 || after.length < 8) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     long total = 0;
     for (int i = 0; i < 8; i++) {
       total += after[i] - before[i];
     }
-    return total <= 0 ? java.util.Optional.empty()
-        : java.util.Optional.of(Math.round(1000.0 * (after[7] - before[7]) / total) / 10.0);
+    return total <= 0 ? Optional.empty()
+        : Optional.of(Math.round(1000.0 * (after[7] - before[7]) / total) / 10.0);
   }
 
   private static JsonObject machine() {
