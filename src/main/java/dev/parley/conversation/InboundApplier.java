@@ -13,6 +13,7 @@ import dev.parley.store.ContactStore;
 import dev.parley.store.ContactStore.ContactRef;
 import dev.parley.store.ConversationStore;
 import dev.parley.store.ConversationStore.ConversationRow;
+import dev.parley.store.ConversationStore.Opened;
 import dev.parley.store.MessageStore;
 import dev.parley.store.MessageStore.MessageRow;
 import dev.parley.store.MessageStore.NewMessage;
@@ -27,12 +28,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,9 +92,17 @@ final class InboundApplier {
       }
       Future<Void> chain = Future.succeededFuture();
       for (List<List<Routed>> phase : phases(events)) {
+        if (phase.get(0).get(0).event() instanceof InboundEvent.Message) {
+          // the bulk of any group: its new messages are applied set-based
+          chain = chain.compose(v -> messages(tx, phase.stream().flatMap(List::stream).toList(), owner));
+          continue;
+        }
+        if (phase.get(0).get(0).event() instanceof InboundEvent.Status) {
+          chain = chain.compose(v -> statuses(tx, phase.stream().flatMap(List::stream).toList(), owner));
+          continue;
+        }
         // the groups of a phase touch different rows, so their statements are pipelined on the one connection
-        chain = chain.compose(v -> Future.join(phase.stream().map(group -> inOrder(tx, group, owner)).toList())
-            .mapEmpty());
+        chain = chain.compose(v -> inGroups(tx, phase, owner));
       }
       return chain.map(changes);
     }).recover(failure -> {
@@ -107,12 +120,331 @@ final class InboundApplier {
     return events.stream().sorted(ORDER).toList();
   }
 
-  private Future<Void> inOrder(SqlClient tx, List<Routed> group, Map<Routed, Changes> owner) {
+  private Future<Void> inGroups(SqlClient tx, List<List<Routed>> groups, Map<Routed, Changes> owner) {
+    return Future.join(groups.stream().map(group -> inOrder(group, routed -> applyOne(tx, routed, owner.get(routed))))
+        .toList()).mapEmpty();
+  }
+
+  private static Future<Void> inOrder(List<Routed> group, Function<Routed, Future<Void>> step) {
     Future<Void> chain = Future.succeededFuture();
     for (Routed routed : group) {
-      chain = chain.compose(v -> applyOne(tx, routed, owner.get(routed)));
+      chain = chain.compose(v -> step.apply(routed));
     }
     return chain;
+  }
+
+  /**
+   * The messages phase of a group, set-based: whatever the group's size, a handful of statements, each for all its
+   * messages ({@code unnest} of arrays): which are already stored, their senders' contacts (found, refreshed or
+   * created), their conversations (locked or opened), the messages themselves, then each conversation's counters
+   * once. Whatever the set-based path cannot decide alone goes through the one-by-one path, in the sender's order
+   * and after it: a sender another transaction is registering, a closed conversation to reopen (with its system
+   * message), a conversation another transaction opened meanwhile.
+   */
+  private Future<Void> messages(SqlClient tx, List<Routed> events, Map<Routed, Changes> owner) {
+    List<Routed> candidates = new ArrayList<>(events.size());
+    Set<String> keys = new HashSet<>();
+    for (Routed routed : events) {
+      var message = (InboundEvent.Message) routed.event();
+      if (keys.add(routed.channel().id() + "/" + message.providerMessageId())) {
+        candidates.add(routed);
+      } else { // the same message twice in the group (a retry beside its first delivery): the first one counts
+        owner.get(routed).duplicates++;
+      }
+    }
+    return messages.existing(tx,
+        candidates.stream().map(routed -> routed.channel().id()).toList(),
+        candidates.stream().map(routed -> ((InboundEvent.Message) routed.event()).providerMessageId()).toList())
+        .compose(existing -> {
+          Map<String, List<Routed>> bySender = new LinkedHashMap<>();
+          for (int i = 0; i < candidates.size(); i++) {
+            Routed routed = candidates.get(i);
+            if (existing.contains(i)) {
+              owner.get(routed).duplicates++;
+            } else {
+              var message = (InboundEvent.Message) routed.event();
+              bySender.computeIfAbsent(routed.channel().id() + "/" + message.sender().externalId(),
+                  k -> new ArrayList<>()).add(routed);
+            }
+          }
+          if (bySender.isEmpty()) {
+            return Future.succeededFuture();
+          }
+          List<List<Routed>> senders = List.copyOf(bySender.values());
+          return contacts.findOrCreateAll(tx, senders.stream().map(InboundApplier::sighting).toList())
+              .compose(found -> intoConversations(tx, senders, found, owner));
+        });
+  }
+
+  /** One sender's messages as {@link ContactStore#findOrCreateAll} takes them: the newest profile fields win. */
+  private static ContactStore.Sighting sighting(List<Routed> messages) {
+    Routed first = messages.get(0);
+    String profileName = null;
+    String userId = null;
+    String username = null;
+    for (Routed routed : messages) {
+      InboundEvent.Sender sender = ((InboundEvent.Message) routed.event()).sender();
+      profileName = sender.profileName() != null ? sender.profileName() : profileName;
+      userId = sender.userId() != null ? sender.userId() : userId;
+      username = sender.username() != null ? sender.username() : username;
+    }
+    InboundEvent.Sender sender = ((InboundEvent.Message) first.event()).sender();
+    Optional<PhoneNumbers.Normalized> number = PhoneNumbers.fromInternational(sender.phone());
+    String country = number.map(PhoneNumbers.Normalized::country).orElse(PhoneNumbers.countryOfUserId(userId));
+    return new ContactStore.Sighting(first.channel().organizationId(), first.channel().id(),
+        new ContactStore.Identity(sender.externalId(), userId, profileName, username),
+        number.map(PhoneNumbers.Normalized::e164).orElse(null), country);
+  }
+
+  private Future<Void> intoConversations(
+      SqlClient tx, List<List<Routed>> senders, List<ContactRef> found, Map<Routed, Changes> owner) {
+    List<Future<Void>> oneByOne = new ArrayList<>(); // started only after the set-based part
+    List<Runnable> later = new ArrayList<>();
+    // the (channel, contact) pairs, distinct: two identities of a group may lead to one contact
+    Map<String, Integer> pairIndex = new LinkedHashMap<>();
+    List<UUID> organizations = new ArrayList<>();
+    List<UUID> channels = new ArrayList<>();
+    List<UUID> contactIds = new ArrayList<>();
+    List<Instant> firstAt = new ArrayList<>();
+    for (int i = 0; i < senders.size(); i++) {
+      List<Routed> messagesOfSender = senders.get(i);
+      Routed first = messagesOfSender.get(0);
+      ContactRef contact = found.get(i);
+      if (contact == null) {
+        later.add(() -> oneByOne.add(inOrder(messagesOfSender, routed -> {
+          var message = (InboundEvent.Message) routed.event();
+          Changes changes = owner.get(routed);
+          return contact(tx, routed.channel(), message.sender(), changes)
+              .compose(ref -> intoConversation(tx, routed.channel(), message, ref, null, changes));
+        })));
+        continue;
+      }
+      Changes changes = owner.get(first);
+      if (contact.created()) {
+        changes.event(OrgEvent.CONTACT_CREATED, first.channel().organizationId(), contact.toJson());
+      } else if (contact.nameChanged()) {
+        changes.event(OrgEvent.CONTACT_UPDATED, first.channel().organizationId(), contact.toJson());
+      }
+      String pair = first.channel().id() + "/" + contact.id();
+      if (!pairIndex.containsKey(pair)) {
+        pairIndex.put(pair, channels.size());
+        organizations.add(first.channel().organizationId());
+        channels.add(first.channel().id());
+        contactIds.add(contact.id());
+        firstAt.add(((InboundEvent.Message) first.event()).timestamp());
+      }
+    }
+    Future<Void> setBased = channels.isEmpty()
+        ? Future.succeededFuture()
+        : conversations.openAll(tx, organizations, channels, contactIds, firstAt).compose(opened -> {
+          List<Incoming> incoming = new ArrayList<>();
+          for (int i = 0; i < senders.size(); i++) {
+            ContactRef contact = found.get(i);
+            if (contact == null) {
+              continue;
+            }
+            List<Routed> messagesOfSender = senders.get(i);
+            Opened conversation = opened.get(pairIndex.get(messagesOfSender.get(0).channel().id() + "/" + contact.id()));
+            if (conversation == null) { // reopened, or opened meanwhile: one by one, the contact known
+              later.add(() -> oneByOne.add(inOrder(messagesOfSender, routed -> intoConversation(tx, routed.channel(),
+                  (InboundEvent.Message) routed.event(), contact, null, owner.get(routed)))));
+              continue;
+            }
+            messagesOfSender.forEach(routed -> incoming.add(new Incoming(routed, contact, conversation)));
+          }
+          return incoming.isEmpty() ? Future.<Void>succeededFuture() : store(tx, incoming, owner);
+        });
+    return setBased.compose(v -> {
+      later.forEach(Runnable::run);
+      return Future.join(oneByOne).mapEmpty();
+    });
+  }
+
+  /**
+   * The statuses phase of a group, set-based: the messages they name found in one statement, their history recorded
+   * in one, each message moved once to the furthest status its statuses allow, and the statuses of messages not
+   * known yet kept in one. A status naming, in {@code biz_opaque_callback_data}, a message whose acceptance was never
+   * recorded goes one by one ({@link #adopt}).
+   */
+  private Future<Void> statuses(SqlClient tx, List<Routed> events, Map<Routed, Changes> owner) {
+    return messages.findAllByProviderId(tx,
+        events.stream().map(routed -> routed.channel().id()).toList(),
+        events.stream().map(routed -> ((InboundEvent.Status) routed.event()).providerMessageId()).toList())
+        .compose(found -> {
+          List<Routed> known = new ArrayList<>();
+          List<MessageRow> targets = new ArrayList<>();
+          List<Routed> unknown = new ArrayList<>();
+          List<Routed> adopting = new ArrayList<>();
+          for (int i = 0; i < events.size(); i++) {
+            Routed routed = events.get(i);
+            if (found.containsKey(i)) {
+              known.add(routed);
+              targets.add(found.get(i));
+            } else if (callbackMessageId(((InboundEvent.Status) routed.event()).raw()) != null) {
+              adopting.add(routed);
+            } else {
+              unknown.add(routed);
+            }
+          }
+          Future<Void> kept = unknown.isEmpty()
+              ? Future.succeededFuture()
+              : messages.keepPendingStatuses(tx,
+                      unknown.stream().map(routed -> routed.channel().id()).toList(),
+                      unknown.stream().map(routed -> ((InboundEvent.Status) routed.event()).providerMessageId()).toList(),
+                      unknown.stream().map(routed -> record((InboundEvent.Status) routed.event())).toList())
+                  .onSuccess(v -> unknown.forEach(routed -> owner.get(routed).pending++));
+          Future<Void> applied = known.isEmpty() ? Future.succeededFuture() : history(tx, known, targets, owner);
+          return Future.all(kept, applied).compose(v -> inOrder(adopting, routed ->
+              status(tx, routed.channel(), (InboundEvent.Status) routed.event(), owner.get(routed))));
+        });
+  }
+
+  /** {@link MessageStatuses#apply} for the known messages' statuses, set-based. */
+  private Future<Void> history(SqlClient tx, List<Routed> known, List<MessageRow> targets, Map<Routed, Changes> owner) {
+    List<Integer> firsts = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (int j = 0; j < known.size(); j++) {
+      if (seen.add(targets.get(j).id() + "/" + ((InboundEvent.Status) known.get(j).event()).status())) {
+        firsts.add(j);
+      } else { // the same status of the same message twice in the group: the first one counts
+        owner.get(known.get(j)).duplicates++;
+      }
+    }
+    return messages.addHistoryAll(tx,
+            firsts.stream().map(j -> targets.get(j).id()).toList(),
+            firsts.stream().map(j -> record((InboundEvent.Status) known.get(j).event())).toList())
+        .compose(recorded -> {
+          Map<UUID, Progress> progress = new LinkedHashMap<>();
+          for (int j : firsts) {
+            Routed routed = known.get(j);
+            var status = (InboundEvent.Status) routed.event();
+            MessageRow target = targets.get(j);
+            if (!recorded.contains(target.id() + "/" + status.status())) {
+              owner.get(routed).duplicates++;
+              continue;
+            }
+            owner.get(routed).applied++;
+            progress.computeIfAbsent(target.id(), id -> new Progress(target)).advance(status, routed);
+          }
+          List<Progress> moving = progress.values().stream().filter(p -> p.last != null).toList();
+          if (moving.isEmpty()) {
+            return Future.<Void>succeededFuture();
+          }
+          return messages.moveStatusAll(tx, moving.stream().map(Progress::move).toList()).compose(moved -> moved
+              .isEmpty()
+              ? Future.<Void>succeededFuture()
+              : messages.reactionsAll(tx, moved.stream().map(MessageRow::channelId).toList(),
+                      moved.stream().map(MessageRow::providerMessageId).toList())
+                  .map(reactions -> {
+                    for (MessageRow row : moved) {
+                      JsonObject ofRow = reactions.getOrDefault(row.channelId() + "/" + row.providerMessageId(),
+                          new JsonObject());
+                      owner.get(progress.get(row.id()).last)
+                          .event(OrgEvent.MESSAGE_UPDATED, row.organizationId(), row.toJson(ofRow));
+                    }
+                    return null;
+                  }));
+        });
+  }
+
+  /** Where a message's statuses in one group take it, each only replacing an earlier one ({@link MessageStatus}). */
+  private static final class Progress {
+    private final UUID messageId;
+    private String status;
+    private Integer errorCode;
+    private String errorTitle;
+    /** The last status that moved it; null while none did. */
+    private Routed last;
+
+    Progress(MessageRow message) {
+      this.messageId = message.id();
+      this.status = message.status();
+    }
+
+    void advance(InboundEvent.Status next, Routed routed) {
+      if (List.of(MessageStatus.replaceableBy(next.status())).contains(status)) {
+        status = next.status();
+        errorCode = next.errorCode() != null ? next.errorCode() : errorCode;
+        errorTitle = next.errorTitle() != null ? next.errorTitle() : errorTitle;
+        last = routed;
+      }
+    }
+
+    MessageStore.Move move() {
+      return new MessageStore.Move(messageId, status, MessageStatus.replaceableBy(status), errorCode, errorTitle);
+    }
+  }
+
+  private static StatusRecord record(InboundEvent.Status status) {
+    return new StatusRecord(status.status(), status.timestamp(), status.errorCode(), status.errorTitle(), status.raw());
+  }
+
+  /** A new message on its way into an open conversation. */
+  private record Incoming(Routed routed, ContactRef contact, Opened conversation) {
+    InboundEvent.Message message() {
+      return (InboundEvent.Message) routed.event();
+    }
+  }
+
+  /** The set-based end of {@link #messages}: the messages inserted, each conversation's counters moved once. */
+  private Future<Void> store(SqlClient tx, List<Incoming> incoming, Map<Routed, Changes> owner) {
+    List<NewMessage> rows = new ArrayList<>(incoming.size());
+    for (Incoming in : incoming) {
+      InboundEvent.Message message = in.message();
+      Channel channel = in.routed().channel();
+      rows.add(new NewMessage(UUID.randomUUID(), channel.organizationId(), in.conversation().id(), channel.id(),
+          "inbound", message.type(), message.body(), message.content(), message.providerMessageId(),
+          message.replyToProviderId(), "contact", null, "received", message.timestamp(), null, message.raw()));
+    }
+    return messages.insertAll(tx, rows).compose(stored -> {
+      // per conversation, in the group's order: its new messages, and the latest of them (ties: the later one)
+      Map<UUID, List<Integer>> byConversation = new LinkedHashMap<>();
+      for (int i = 0; i < incoming.size(); i++) {
+        if (stored.containsKey(rows.get(i).id())) {
+          byConversation.computeIfAbsent(incoming.get(i).conversation().id(), k -> new ArrayList<>()).add(i);
+        } else { // the same message committed concurrently: a retry, nothing to do
+          owner.get(incoming.get(i).routed()).duplicates++;
+        }
+      }
+      if (byConversation.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      List<ConversationStore.Received> received = new ArrayList<>();
+      Map<UUID, Integer> latestOf = new HashMap<>();
+      byConversation.forEach((conversationId, positions) -> {
+        int latest = positions.get(0);
+        for (int i : positions) {
+          if (!rows.get(i).sentAt().isBefore(rows.get(latest).sentAt())) {
+            latest = i;
+          }
+        }
+        latestOf.put(conversationId, latest);
+        Instant at = rows.get(latest).sentAt();
+        received.add(new ConversationStore.Received(conversationId, positions.size(), rows.get(latest).id(), at,
+            windowEnd(incoming.get(latest).routed().channel(), at)));
+      });
+      return conversations.recordInboundAll(tx, received).compose(updated -> {
+        List<Future<Void>> timelines = new ArrayList<>(updated.size());
+        for (ConversationRow conversation : updated) {
+          Incoming last = incoming.get(latestOf.get(conversation.id()));
+          Changes lastChanges = owner.get(last.routed());
+          MessageRow latest = stored.get(rows.get(latestOf.get(conversation.id())).id());
+          JsonObject contact = last.contact().toJson();
+          timelines.add(timeline.changed(tx, conversation, contact, latest, last.conversation().created(), lastChanges)
+              .map(v -> {
+                for (int i : byConversation.get(conversation.id())) {
+                  Changes changes = owner.get(incoming.get(i).routed());
+                  JsonObject json = stored.get(rows.get(i).id()).toJson(new JsonObject());
+                  changes.event(OrgEvent.MESSAGE_CREATED, conversation.organizationId(), json);
+                  changes.notifications.add(notification(conversation, incoming.get(i).contact(), json));
+                  changes.applied++;
+                }
+                return null;
+              }));
+        }
+        return Future.join(timelines).mapEmpty();
+      });
+    });
   }
 
   /**
@@ -164,40 +496,47 @@ final class InboundApplier {
 
   private Future<Void> message(
       SqlClient tx, Channel channel, InboundEvent.Message message, Instant editedAt, Changes changes) {
-    UUID org = channel.organizationId();
     return messages.exists(tx, channel.id(), message.providerMessageId()).compose(exists -> {
       if (exists) {
         changes.duplicates++;
         return Future.succeededFuture();
       }
-      return contact(tx, channel, message.sender(), changes).compose(contact ->
-          conversations.openFor(tx, org, channel.id(), contact.id(), message.timestamp()).compose(opened -> {
-            Future<Void> reopened = opened.reopened()
-                ? systemMessage(tx, channel, opened.id(), contact, message.timestamp().minusMillis(1),
-                    "Conversation reopened by a new message from the customer",
-                    new JsonObject().put("event", "conversation.reopened"), null, changes)
-                : Future.succeededFuture();
-            var row = new NewMessage(UUID.randomUUID(), org, opened.id(), channel.id(), "inbound", message.type(),
-                message.body(), message.content(), message.providerMessageId(), message.replyToProviderId(),
-                "contact", null, "received", message.timestamp(), editedAt, message.raw());
-            return reopened.compose(v -> messages.insert(tx, row)).compose(inserted -> {
-              if (inserted.isEmpty()) { // the same message committed concurrently: a retry, nothing to do
-                changes.duplicates++;
-                return Future.succeededFuture();
-              }
-              MessageRow stored = inserted.get();
-              return conversations.recordInbound(tx, opened.id(), stored.id(), message.timestamp(), windowEnd(channel,
-                      message.timestamp()))
-                  .compose(conversation -> timeline.changed(tx, conversation, contact.toJson(), stored, opened.created(), changes)
-                      .map(v -> {
-                        JsonObject json = stored.toJson(new JsonObject()); // both only ever encode it
-                        changes.event(OrgEvent.MESSAGE_CREATED, org, json);
-                        changes.notifications.add(notification(conversation, contact, json));
-                        changes.applied++;
-                        return null;
-                      }));
-            });
-          }));
+      return contact(tx, channel, message.sender(), changes)
+          .compose(contact -> intoConversation(tx, channel, message, contact, editedAt, changes));
+    });
+  }
+
+  /** A new message of a known contact into its conversation: found, reopened or opened. */
+  private Future<Void> intoConversation(SqlClient tx, Channel channel, InboundEvent.Message message,
+      ContactRef contact, Instant editedAt, Changes changes) {
+    UUID org = channel.organizationId();
+    return conversations.openFor(tx, org, channel.id(), contact.id(), message.timestamp()).compose(opened -> {
+      Future<Void> reopened = opened.reopened()
+          ? systemMessage(tx, channel, opened.id(), contact, message.timestamp().minusMillis(1),
+              "Conversation reopened by a new message from the customer",
+              new JsonObject().put("event", "conversation.reopened"), null, changes)
+          : Future.succeededFuture();
+      var row = new NewMessage(UUID.randomUUID(), org, opened.id(), channel.id(), "inbound", message.type(),
+          message.body(), message.content(), message.providerMessageId(), message.replyToProviderId(),
+          "contact", null, "received", message.timestamp(), editedAt, message.raw());
+      return reopened.compose(v -> messages.insert(tx, row)).compose(inserted -> {
+        if (inserted.isEmpty()) { // the same message committed concurrently: a retry, nothing to do
+          changes.duplicates++;
+          return Future.succeededFuture();
+        }
+        MessageRow stored = inserted.get();
+        return conversations.recordInbound(tx, opened.id(), stored.id(), message.timestamp(),
+                windowEnd(channel, message.timestamp()))
+            .compose(conversation -> timeline.changed(tx, conversation, contact.toJson(), stored, opened.created(),
+                    changes)
+                .map(v -> {
+                  JsonObject json = stored.toJson(new JsonObject()); // both only ever encode it
+                  changes.event(OrgEvent.MESSAGE_CREATED, org, json);
+                  changes.notifications.add(notification(conversation, contact, json));
+                  changes.applied++;
+                  return null;
+                }));
+      });
     });
   }
 
@@ -217,8 +556,7 @@ final class InboundApplier {
   }
 
   private Future<Void> status(SqlClient tx, Channel channel, InboundEvent.Status status, Changes changes) {
-    var record = new StatusRecord(
-        status.status(), status.timestamp(), status.errorCode(), status.errorTitle(), status.raw());
+    StatusRecord record = record(status);
     return messages.findByProviderId(tx, channel.id(), status.providerMessageId())
         .compose(found -> found.isPresent() ? Future.succeededFuture(found) : adopt(tx, channel, status))
         .compose(found -> {

@@ -8,6 +8,7 @@ import dev.parley.push.PushSocket.Frame;
 import dev.parley.push.PushSocket.State;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
@@ -50,6 +51,11 @@ public final class PushShard extends VerticleBase {
   static final short CLOSE_TOO_BIG = 1009;
   /** Live frames held for one socket while it holds or replays; beyond this it is treated as a slow consumer. */
   private static final int MAX_PENDING = 10_000;
+  /**
+   * How long a stopping shard waits for its sockets' closing handshakes. A client that stopped reading never
+   * answers (its close frame sits behind the unread ones); the connections are torn down with Vert.x after this.
+   */
+  private static final long STOP_GRACE_MS = 3_000;
   private static final int TYPING_PER_SECOND = 10;
 
   private final PushHub hub;
@@ -107,7 +113,15 @@ public final class PushShard extends VerticleBase {
     for (PushSocket socket : allSockets()) {
       closing.add(close(socket, CLOSE_RESTART, "server restarting", "shutdown"));
     }
-    return Future.join(closing).otherwiseEmpty();
+    Promise<Void> grace = Promise.promise();
+    long timer = vertx.setTimer(STOP_GRACE_MS, t -> {
+      if (grace.tryComplete()) {
+        log.warn("{} socket(s) did not finish closing within {} ms; stopping without them",
+            closing.stream().filter(f -> !f.isComplete()).count(), STOP_GRACE_MS);
+      }
+    });
+    return Future.any(Future.join(closing).otherwiseEmpty(), grace.future())
+        .onComplete(v -> vertx.cancelTimer(timer));
   }
 
   boolean runsOnCurrentThread() {

@@ -9,8 +9,14 @@ import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -85,6 +91,54 @@ public final class ContactStore {
       ON CONFLICT (organization_id, mobile_number) WHERE mobile_number IS NOT NULL
       DO UPDATE SET name = COALESCE(contacts.name, EXCLUDED.name)
       RETURNING id, name, mobile_number, address ->> 'country' AS country, (xmax = 0) AS inserted
+      """;
+  // set-based forms of the statements above, for the senders of a group of inbound messages
+  private static final String FIND_IDENTITIES = """
+      SELECT k.i, f.identity_id, f.id, f.name, f.mobile_number, f.country
+      FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS k(channel_id, external_id, user_id, i)
+      CROSS JOIN LATERAL (
+        SELECT ci.id AS identity_id, c.id, c.name, c.mobile_number, c.address ->> 'country' AS country
+        FROM contact_identities ci JOIN contacts c ON c.id = ci.contact_id
+        WHERE ci.channel_id = k.channel_id
+          AND (ci.external_id = k.external_id OR (k.user_id IS NOT NULL AND ci.user_id = k.user_id))
+        ORDER BY ci.external_id = k.external_id DESC
+        LIMIT 1) f
+      """;
+  // rewrites only the identities whose profile actually changed
+  private static final String UPDATE_IDENTITY_PROFILES = """
+      UPDATE contact_identities ci SET profile_name = COALESCE(k.profile_name, ci.profile_name),
+             user_id = COALESCE(k.user_id, ci.user_id), username = COALESCE(k.username, ci.username),
+             updated_at = now()
+      FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS k(id, profile_name, user_id, username)
+      WHERE ci.id = k.id
+        AND (ci.profile_name IS DISTINCT FROM COALESCE(k.profile_name, ci.profile_name)
+             OR ci.user_id IS DISTINCT FROM COALESCE(k.user_id, ci.user_id)
+             OR ci.username IS DISTINCT FROM COALESCE(k.username, ci.username))
+      """;
+  private static final String NAMES_IF_MISSING = """
+      UPDATE contacts c SET name = k.name, updated_at = now()
+      FROM unnest($1::uuid[], $2::text[]) AS k(id, name)
+      WHERE c.id = k.id AND c.name IS NULL
+      RETURNING c.id
+      """;
+  private static final String CLAIM_IDENTITIES = """
+      INSERT INTO contact_identities (id, organization_id, contact_id, channel_id, external_id, user_id, profile_name, username)
+      SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[])
+      ON CONFLICT (channel_id, external_id) DO NOTHING
+      RETURNING id
+      """;
+  private static final String INSERT_CONTACTS = """
+      INSERT INTO contacts (id, organization_id, name, mobile_number, address)
+      SELECT id, organization_id, name, mobile_number, jsonb_strip_nulls(jsonb_build_object('country', country))
+      FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[])
+        AS k(id, organization_id, name, mobile_number, country)
+      ON CONFLICT (organization_id, mobile_number) WHERE mobile_number IS NOT NULL
+      DO UPDATE SET name = COALESCE(contacts.name, EXCLUDED.name)
+      RETURNING id, organization_id, name, mobile_number, address ->> 'country' AS country, (xmax = 0) AS inserted
+      """;
+  private static final String REPOINT_IDENTITIES = """
+      UPDATE contact_identities ci SET contact_id = k.contact_id
+      FROM unnest($1::uuid[], $2::uuid[]) AS k(id, contact_id) WHERE ci.id = k.id
       """;
   private static final String SUMMARY =
       "SELECT id, name, mobile_number, address ->> 'country' AS country FROM contacts WHERE id = $1";
@@ -283,6 +337,184 @@ public final class ContactStore {
                 });
           });
     });
+  }
+
+  /** One sender of a group of inbound messages, for {@link #findOrCreateAll}. */
+  public record Sighting(UUID organizationId, UUID channelId, Identity identity, String e164, String country) {}
+
+  /**
+   * {@link #findOrCreate} for the distinct senders of a group of inbound messages, in at most six statements for
+   * the whole group. The answer is aligned with {@code sightings}; an element is null where the set-based path
+   * leaves the decision to {@link #findOrCreate}: another transaction is registering the same identity, or two new
+   * senders of the group share one number.
+   */
+  public Future<List<ContactRef>> findOrCreateAll(SqlClient tx, List<Sighting> sightings) {
+    int n = sightings.size();
+    UUID[] channels = new UUID[n];
+    String[] externalIds = new String[n], userIds = new String[n];
+    for (int i = 0; i < n; i++) {
+      channels[i] = sightings.get(i).channelId();
+      externalIds[i] = sightings.get(i).identity().externalId();
+      userIds[i] = sightings.get(i).identity().userId();
+    }
+    return tx.preparedQuery(FIND_IDENTITIES).execute(Database.arrays(channels, externalIds, userIds)).compose(rows -> {
+      List<ContactRef> found = new ArrayList<>(Collections.nCopies(n, (ContactRef) null));
+      for (Row row : rows) {
+        found.set(row.getLong("i").intValue() - 1, new ContactRef(row.getUUID("id"), row.getUUID("identity_id"),
+            row.getString("name"), row.getString("mobile_number"), row.getString("country"), false, false));
+      }
+      List<Integer> missing = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        if (found.get(i) == null) {
+          missing.add(i);
+        }
+      }
+      return Future.all(refreshProfiles(tx, sightings, found), createAll(tx, sightings, missing))
+          .map(v -> {
+            List<ContactRef> refreshed = v.resultAt(0);
+            Map<Integer, ContactRef> created = v.resultAt(1);
+            List<ContactRef> answer = new ArrayList<>(refreshed);
+            created.forEach(answer::set);
+            return answer;
+          });
+    });
+  }
+
+  /** {@link #refreshProfile} for the found ones: their identities' profiles, and a missing contact name. */
+  private Future<List<ContactRef>> refreshProfiles(SqlClient tx, List<Sighting> sightings, List<ContactRef> found) {
+    Map<UUID, Identity> profiles = new LinkedHashMap<>();
+    Map<UUID, String> names = new LinkedHashMap<>();
+    for (int i = 0; i < found.size(); i++) {
+      ContactRef contact = found.get(i);
+      Identity identity = sightings.get(i).identity();
+      if (contact == null) {
+        continue;
+      }
+      if (identity.profileName() != null || identity.userId() != null || identity.username() != null) {
+        profiles.put(contact.identityId(), identity);
+      }
+      if (contact.name() == null && identity.profileName() != null) {
+        names.putIfAbsent(contact.id(), identity.profileName());
+      }
+    }
+    Future<?> identities = profiles.isEmpty()
+        ? Future.succeededFuture()
+        : tx.preparedQuery(UPDATE_IDENTITY_PROFILES).execute(Database.arrays(
+            profiles.keySet().toArray(UUID[]::new),
+            profiles.values().stream().map(Identity::profileName).toArray(String[]::new),
+            profiles.values().stream().map(Identity::userId).toArray(String[]::new),
+            profiles.values().stream().map(Identity::username).toArray(String[]::new)));
+    Future<Set<UUID>> named = names.isEmpty()
+        ? Future.succeededFuture(Set.of())
+        : tx.preparedQuery(NAMES_IF_MISSING)
+            .execute(Database.arrays(names.keySet().toArray(UUID[]::new), names.values().toArray(String[]::new)))
+            .map(rows -> {
+              Set<UUID> ids = new HashSet<>();
+              rows.forEach(row -> ids.add(row.getUUID("id")));
+              return ids;
+            });
+    return Future.all(identities, named).map(v -> {
+      Set<UUID> renamed = named.result();
+      List<ContactRef> answer = new ArrayList<>(found);
+      for (int i = 0; i < answer.size(); i++) {
+        ContactRef c = answer.get(i);
+        if (c != null && renamed.contains(c.id())) {
+          answer.set(i, new ContactRef(c.id(), c.identityId(), names.get(c.id()), c.mobileNumber(), c.country(),
+              false, true));
+        }
+      }
+      return answer;
+    });
+  }
+
+  /**
+   * The creating half of {@link #findOrCreate} for the senders at {@code positions}: their identities claimed,
+   * then their contacts inserted (or the organization's contact with the same number taken). The answer holds only
+   * the positions it decided.
+   */
+  private Future<Map<Integer, ContactRef>> createAll(SqlClient tx, List<Sighting> sightings, List<Integer> positions) {
+    List<Integer> batch = new ArrayList<>();
+    Set<String> numbers = new HashSet<>();
+    Set<String> keys = new HashSet<>();
+    for (int i : positions) {
+      Sighting s = sightings.get(i);
+      boolean firstNumber = s.e164() == null || numbers.add(s.organizationId() + "/" + s.e164());
+      if (firstNumber && keys.add(s.channelId() + "/" + s.identity().externalId())) {
+        batch.add(i);
+      }
+    }
+    if (batch.isEmpty()) {
+      return Future.succeededFuture(Map.of());
+    }
+    int n = batch.size();
+    UUID[] identityIds = new UUID[n], organizations = new UUID[n], contactIds = new UUID[n], channels = new UUID[n];
+    String[] externalIds = new String[n], userIds = new String[n], profileNames = new String[n],
+        usernames = new String[n];
+    for (int j = 0; j < n; j++) {
+      Sighting s = sightings.get(batch.get(j));
+      identityIds[j] = UUID.randomUUID();
+      organizations[j] = s.organizationId();
+      contactIds[j] = UUID.randomUUID();
+      channels[j] = s.channelId();
+      externalIds[j] = s.identity().externalId();
+      userIds[j] = s.identity().userId();
+      profileNames[j] = s.identity().profileName();
+      usernames[j] = s.identity().username();
+    }
+    return tx.preparedQuery(CLAIM_IDENTITIES)
+        .execute(Tuple.from(new Object[] {identityIds, organizations, contactIds, channels, externalIds, userIds,
+            profileNames, usernames}))
+        .compose(claimedRows -> {
+          Set<UUID> claimed = new HashSet<>();
+          claimedRows.forEach(row -> claimed.add(row.getUUID("id")));
+          List<Integer> won = new ArrayList<>(); // indexes into batch
+          for (int j = 0; j < n; j++) {
+            if (claimed.contains(identityIds[j])) {
+              won.add(j);
+            }
+          }
+          if (won.isEmpty()) {
+            return Future.succeededFuture(Map.<Integer, ContactRef>of());
+          }
+          return tx.preparedQuery(INSERT_CONTACTS).execute(Database.arrays(
+                  won.stream().map(j -> contactIds[j]).toArray(UUID[]::new),
+                  won.stream().map(j -> organizations[j]).toArray(UUID[]::new),
+                  won.stream().map(j -> profileNames[j]).toArray(String[]::new),
+                  won.stream().map(j -> sightings.get(batch.get(j)).e164()).toArray(String[]::new),
+                  won.stream().map(j -> sightings.get(batch.get(j)).country()).toArray(String[]::new)))
+              .compose(contactRows -> {
+                // a row is ours by its id when inserted, by the organization's number when it already existed
+                Map<String, Row> byKey = new HashMap<>();
+                for (Row row : contactRows) {
+                  byKey.put(row.getUUID("id").toString(), row);
+                  if (row.getString("mobile_number") != null) {
+                    byKey.put(row.getUUID("organization_id") + "/" + row.getString("mobile_number"), row);
+                  }
+                }
+                Map<Integer, ContactRef> created = new HashMap<>();
+                List<UUID> repointIdentities = new ArrayList<>();
+                List<UUID> repointContacts = new ArrayList<>();
+                for (int j : won) {
+                  Sighting s = sightings.get(batch.get(j));
+                  Row row = byKey.get(contactIds[j].toString());
+                  if (row == null) {
+                    row = byKey.get(s.organizationId() + "/" + s.e164());
+                  }
+                  UUID actual = row.getUUID("id");
+                  created.put(batch.get(j), new ContactRef(actual, identityIds[j], row.getString("name"),
+                      row.getString("mobile_number"), row.getString("country"), row.getBoolean("inserted"), false));
+                  if (!actual.equals(contactIds[j])) {
+                    repointIdentities.add(identityIds[j]);
+                    repointContacts.add(actual);
+                  }
+                }
+                return repointIdentities.isEmpty()
+                    ? Future.succeededFuture(created)
+                    : tx.preparedQuery(REPOINT_IDENTITIES)
+                        .execute(Database.arrays(repointIdentities.toArray(UUID[]::new), repointContacts.toArray(UUID[]::new)))
+                        .map(created);
+              });
+        });
   }
 
   /**

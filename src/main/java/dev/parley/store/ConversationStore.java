@@ -12,9 +12,12 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /** Conversations: finding or opening one for an inbound message, counters, window bookkeeping. */
@@ -47,6 +50,38 @@ public final class ConversationStore {
       WHERE id = $1
       RETURNING %s
       """.formatted(COLUMNS);
+  // set-based forms of the three above, for the conversations of a group of inbound messages
+  private static final String LOCK_LATEST_ALL = """
+      SELECT k.i, c.id, c.status
+      FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS k(channel_id, contact_id, i)
+      CROSS JOIN LATERAL (
+        SELECT id, status FROM conversations WHERE channel_id = k.channel_id AND contact_id = k.contact_id
+        ORDER BY status = 'open' DESC, created_at DESC LIMIT 1 FOR UPDATE) c
+      """;
+  private static final String INSERT_OPEN_ALL = """
+      INSERT INTO conversations (id, organization_id, channel_id, contact_id, status, last_message_at)
+      SELECT id, organization_id, channel_id, contact_id, 'open', last_message_at
+      FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[])
+        AS k(id, organization_id, channel_id, contact_id, last_message_at)
+      ON CONFLICT (channel_id, contact_id) WHERE status = 'open' DO NOTHING
+      RETURNING id
+      """;
+  private static final String RECORD_INBOUND_ALL = """
+      UPDATE conversations c SET
+        status = 'open',
+        unread_count = c.unread_count + k.received,
+        last_message_id = CASE WHEN c.last_message_at IS NULL OR k.at >= c.last_message_at
+                               THEN k.message_id ELSE c.last_message_id END,
+        last_message_at = GREATEST(c.last_message_at, k.at),
+        last_inbound_at = GREATEST(c.last_inbound_at, k.at),
+        window_expires_at = GREATEST(c.window_expires_at, k.window_expires_at),
+        version = c.version + 1,
+        updated_at = now()
+      FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::timestamptz[], $5::timestamptz[])
+        AS k(id, received, message_id, at, window_expires_at)
+      WHERE c.id = k.id
+      RETURNING %s
+      """.formatted(Database.qualified("c", COLUMNS));
   private static final String RECORD_SYSTEM = """
       UPDATE conversations SET
         last_message_id = CASE WHEN last_message_at IS NULL OR $3 >= last_message_at THEN $2 ELSE last_message_id END,
@@ -135,6 +170,74 @@ public final class ConversationStore {
               ? Future.succeededFuture(new Opened(id, true, false))
               : openFor(tx, organizationId, channelId, contactId, at)); // a concurrent message opened it first
     });
+  }
+
+  /** A conversation's share of a group of inbound messages, for {@link #recordInboundAll}. */
+  public record Received(UUID conversationId, int count, UUID lastMessageId, Instant lastSentAt,
+      Instant windowExpiresAt) {}
+
+  /**
+   * {@link #openFor} for many (channel, contact) pairs, distinct, in at most two statements; the conversations are
+   * locked in the order given. The answer is aligned with the pairs; an element is null where the caller must use
+   * {@link #openFor}: a closed conversation to reopen (with its system message), or one another transaction opened
+   * meanwhile.
+   */
+  public Future<List<Opened>> openAll(SqlClient tx, List<UUID> organizationIds, List<UUID> channelIds,
+      List<UUID> contactIds, List<Instant> at) {
+    int n = channelIds.size();
+    return tx.preparedQuery(LOCK_LATEST_ALL)
+        .execute(Database.arrays(channelIds.toArray(UUID[]::new), contactIds.toArray(UUID[]::new)))
+        .compose(rows -> {
+          List<Opened> opened = new ArrayList<>(Collections.nCopies(n, (Opened) null));
+          boolean[] seen = new boolean[n];
+          for (Row row : rows) {
+            int i = row.getLong("i").intValue() - 1;
+            seen[i] = true;
+            if ("open".equals(row.getString("status"))) {
+              opened.set(i, new Opened(row.getUUID("id"), false, false));
+            }
+          }
+          List<Integer> fresh = new ArrayList<>();
+          for (int i = 0; i < n; i++) {
+            if (!seen[i]) {
+              fresh.add(i);
+            }
+          }
+          if (fresh.isEmpty()) {
+            return Future.succeededFuture(opened);
+          }
+          UUID[] ids = fresh.stream().map(i -> UUID.randomUUID()).toArray(UUID[]::new);
+          return tx.preparedQuery(INSERT_OPEN_ALL).execute(Database.arrays(ids,
+                  fresh.stream().map(organizationIds::get).toArray(UUID[]::new),
+                  fresh.stream().map(channelIds::get).toArray(UUID[]::new),
+                  fresh.stream().map(contactIds::get).toArray(UUID[]::new),
+                  fresh.stream().map(i -> utc(at.get(i))).toArray(OffsetDateTime[]::new)))
+              .map(inserted -> {
+                Set<UUID> created = new HashSet<>();
+                inserted.forEach(row -> created.add(row.getUUID("id")));
+                for (int j = 0; j < ids.length; j++) {
+                  if (created.contains(ids[j])) {
+                    opened.set(fresh.get(j), new Opened(ids[j], true, false));
+                  }
+                }
+                return opened;
+              });
+        });
+  }
+
+  /** {@link #recordInbound} for many conversations at once, each with its count of new messages. */
+  public Future<List<ConversationRow>> recordInboundAll(SqlClient tx, List<Received> received) {
+    return tx.preparedQuery(RECORD_INBOUND_ALL).execute(Database.arrays(
+            received.stream().map(Received::conversationId).toArray(UUID[]::new),
+            received.stream().map(Received::count).toArray(Integer[]::new),
+            received.stream().map(Received::lastMessageId).toArray(UUID[]::new),
+            received.stream().map(r -> utc(r.lastSentAt())).toArray(OffsetDateTime[]::new),
+            received.stream().map(r -> utc(r.windowExpiresAt())).toArray(OffsetDateTime[]::new)))
+        .map(rows -> {
+          List<ConversationRow> updated = new ArrayList<>();
+          rows.forEach(row -> updated.add(map(row)));
+          return updated;
+        });
   }
 
   /** Counts an inbound message: open, unread + 1, last message, window pushed out to {@code windowExpiresAt}. */

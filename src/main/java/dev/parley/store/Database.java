@@ -104,6 +104,14 @@ public final class Database {
     return pattern.substring(1);
   }
 
+  /**
+   * The parameters of a set-based statement, one array per column ({@code unnest($1::uuid[], $2::text[], ...)}).
+   * {@code Tuple.of(a, b)} would take an array {@code b} as its varargs array and spread it.
+   */
+  static io.vertx.sqlclient.Tuple arrays(Object... columns) {
+    return io.vertx.sqlclient.Tuple.from(columns);
+  }
+
   /** A column list ({@code "a, b"}) with each column qualified by a table alias ({@code "m.a, m.b"}). */
   static String qualified(String alias, String columns) {
     return java.util.Arrays.stream(columns.split(","))

@@ -15,9 +15,12 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -38,6 +41,60 @@ public final class MessageStore {
       ON CONFLICT (channel_id, provider_message_id) WHERE provider_message_id IS NOT NULL DO NOTHING
       RETURNING %s
       """.formatted(COLUMNS);
+  // set-based forms of the two above for a group of inbound messages: one statement for the whole group
+  private static final String EXISTING = """
+      SELECT k.i FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS k(channel_id, provider_message_id, i)
+      WHERE EXISTS (SELECT 1 FROM messages m
+                    WHERE m.channel_id = k.channel_id AND m.provider_message_id = k.provider_message_id)
+      """;
+  private static final String INSERT_ALL = """
+      INSERT INTO messages (id, organization_id, conversation_id, channel_id, direction, type, body, content,
+        provider_message_id, reply_to_provider_id, sender_type, sender_id, status, sent_at, edited_at, raw)
+      SELECT id, organization_id, conversation_id, channel_id, direction, type, body, content::jsonb,
+             provider_message_id, reply_to_provider_id, sender_type, sender_id, status, sent_at, edited_at, raw::jsonb
+      FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[],
+                  $9::text[], $10::text[], $11::text[], $12::uuid[], $13::text[], $14::timestamptz[],
+                  $15::timestamptz[], $16::text[])
+        AS k(id, organization_id, conversation_id, channel_id, direction, type, body, content, provider_message_id,
+             reply_to_provider_id, sender_type, sender_id, status, sent_at, edited_at, raw)
+      ON CONFLICT (channel_id, provider_message_id) WHERE provider_message_id IS NOT NULL DO NOTHING
+      RETURNING %s
+      """.formatted(COLUMNS);
+  // set-based forms of the status statements, for the statuses of a group of webhooks
+  private static final String FIND_ALL_BY_PROVIDER_ID = """
+      SELECT k.i, %s
+      FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS k(channel_id, provider_message_id, i)
+      JOIN messages m ON m.channel_id = k.channel_id AND m.provider_message_id = k.provider_message_id
+      """.formatted(Database.qualified("m", COLUMNS));
+  private static final String ADD_HISTORY_ALL = """
+      INSERT INTO message_status_history (message_id, status, provider_timestamp, error_code, error_title, raw)
+      SELECT message_id, status, provider_timestamp, error_code, error_title, raw::jsonb
+      FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::int[], $5::text[], $6::text[])
+        AS k(message_id, status, provider_timestamp, error_code, error_title, raw)
+      ON CONFLICT (message_id, status) DO NOTHING
+      RETURNING message_id, status
+      """;
+  private static final String MOVE_STATUS_ALL = """
+      UPDATE messages m SET status = k.status, error_code = COALESCE(k.error_code, m.error_code),
+             error_title = COALESCE(k.error_title, m.error_title), updated_at = now()
+      FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[])
+        AS k(id, status, replaceable, error_code, error_title)
+      WHERE m.id = k.id AND m.status = ANY(string_to_array(k.replaceable, ','))
+      RETURNING %s
+      """.formatted(Database.qualified("m", COLUMNS));
+  private static final String KEEP_PENDING_STATUSES = """
+      INSERT INTO pending_statuses (channel_id, provider_message_id, status, provider_timestamp, error_code, error_title, raw)
+      SELECT channel_id, provider_message_id, status, provider_timestamp, error_code, error_title, raw::jsonb
+      FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::text[], $7::text[])
+        AS k(channel_id, provider_message_id, status, provider_timestamp, error_code, error_title, raw)
+      ON CONFLICT DO NOTHING
+      """;
+  private static final String REACTIONS_ALL = """
+      SELECT r.channel_id, r.target_provider_id, r.side, r.emoji
+      FROM unnest($1::uuid[], $2::text[]) AS k(channel_id, target_provider_id)
+      JOIN reactions r ON r.channel_id = k.channel_id AND r.target_provider_id = k.target_provider_id
+      WHERE r.emoji IS NOT NULL
+      """;
   private static final String FIND_BY_PROVIDER_ID =
       "SELECT " + COLUMNS + " FROM messages WHERE channel_id = $1 AND provider_message_id = $2";
   private static final String FIND_BY_ID = "SELECT " + COLUMNS + " FROM messages WHERE id = $1";
@@ -150,6 +207,132 @@ public final class MessageStore {
         message.senderType(), message.senderId(), message.status(), utc(message.sentAt()), utc(message.editedAt()),
         message.raw()}))
         .map(MessageStore::optional);
+  }
+
+  /** The positions (from 0) of the (channel, provider id) pairs already stored: {@link #exists} for many at once. */
+  public Future<Set<Integer>> existing(SqlClient tx, List<UUID> channelIds, List<String> providerMessageIds) {
+    return tx.preparedQuery(EXISTING)
+        .execute(Database.arrays(channelIds.toArray(UUID[]::new), providerMessageIds.toArray(String[]::new)))
+        .map(rows -> {
+          Set<Integer> found = new HashSet<>();
+          rows.forEach(row -> found.add(row.getLong("i").intValue() - 1));
+          return found;
+        });
+  }
+
+  /**
+   * {@link #insert} for many messages in one statement: the stored rows by id. A message missing from the answer
+   * was not inserted because the channel already has one with its provider id (a retry committed concurrently).
+   */
+  public Future<Map<UUID, MessageRow>> insertAll(SqlClient tx, List<NewMessage> messages) {
+    int n = messages.size();
+    UUID[] ids = new UUID[n], organizations = new UUID[n], conversations = new UUID[n], channels = new UUID[n],
+        senders = new UUID[n];
+    String[] directions = new String[n], types = new String[n], bodies = new String[n], contents = new String[n],
+        providerIds = new String[n], replyTo = new String[n], senderTypes = new String[n], statuses = new String[n],
+        raws = new String[n];
+    OffsetDateTime[] sentAt = new OffsetDateTime[n], editedAt = new OffsetDateTime[n];
+    for (int i = 0; i < n; i++) {
+      NewMessage m = messages.get(i);
+      ids[i] = m.id();
+      organizations[i] = m.organizationId();
+      conversations[i] = m.conversationId();
+      channels[i] = m.channelId();
+      directions[i] = m.direction();
+      types[i] = m.type();
+      bodies[i] = m.body();
+      contents[i] = m.content() == null ? null : m.content().encode();
+      providerIds[i] = m.providerMessageId();
+      replyTo[i] = m.replyToProviderId();
+      senderTypes[i] = m.senderType();
+      senders[i] = m.senderId();
+      statuses[i] = m.status();
+      sentAt[i] = utc(m.sentAt());
+      editedAt[i] = utc(m.editedAt());
+      raws[i] = m.raw() == null ? null : m.raw().encode();
+    }
+    return tx.preparedQuery(INSERT_ALL)
+        .execute(Database.arrays(ids, organizations, conversations, channels, directions, types, bodies,
+            contents, providerIds, replyTo, senderTypes, senders, statuses, sentAt, editedAt, raws))
+        .map(rows -> {
+          Map<UUID, MessageRow> stored = new HashMap<>();
+          rows.forEach(row -> stored.put(row.getUUID("id"), map(row)));
+          return stored;
+        });
+  }
+
+  /** {@link #findByProviderId} for many: the messages found, by the position (from 0) of their pair. */
+  public Future<Map<Integer, MessageRow>> findAllByProviderId(
+      SqlClient tx, List<UUID> channelIds, List<String> providerMessageIds) {
+    return tx.preparedQuery(FIND_ALL_BY_PROVIDER_ID)
+        .execute(Database.arrays(channelIds.toArray(UUID[]::new), providerMessageIds.toArray(String[]::new)))
+        .map(rows -> {
+          Map<Integer, MessageRow> found = new HashMap<>();
+          rows.forEach(row -> found.put(row.getLong("i").intValue() - 1, map(row)));
+          return found;
+        });
+  }
+
+  /** {@link #addHistory} for many; the answer names the ones recorded now, as {@code "message id/status"}. */
+  public Future<Set<String>> addHistoryAll(SqlClient tx, List<UUID> messageIds, List<StatusRecord> statuses) {
+    return tx.preparedQuery(ADD_HISTORY_ALL).execute(Database.arrays(
+            messageIds.toArray(UUID[]::new),
+            statuses.stream().map(StatusRecord::status).toArray(String[]::new),
+            statuses.stream().map(s -> utc(s.timestamp())).toArray(OffsetDateTime[]::new),
+            statuses.stream().map(StatusRecord::errorCode).toArray(Integer[]::new),
+            statuses.stream().map(StatusRecord::errorTitle).toArray(String[]::new),
+            statuses.stream().map(s -> s.raw() == null ? null : s.raw().encode()).toArray(String[]::new)))
+        .map(rows -> {
+          Set<String> recorded = new HashSet<>();
+          rows.forEach(row -> recorded.add(row.getUUID("message_id") + "/" + row.getString("status")));
+          return recorded;
+        });
+  }
+
+  /** A message's status move for {@link #moveStatusAll}: to {@code status}, if it is one of {@code replaceable}. */
+  public record Move(UUID messageId, String status, String[] replaceable, Integer errorCode, String errorTitle) {}
+
+  /** {@link #moveStatus} for many messages (one move each): the rows that moved. */
+  public Future<List<MessageRow>> moveStatusAll(SqlClient tx, List<Move> moves) {
+    return tx.preparedQuery(MOVE_STATUS_ALL).execute(Database.arrays(
+            moves.stream().map(Move::messageId).toArray(UUID[]::new),
+            moves.stream().map(Move::status).toArray(String[]::new),
+            moves.stream().map(m -> String.join(",", m.replaceable())).toArray(String[]::new),
+            moves.stream().map(Move::errorCode).toArray(Integer[]::new),
+            moves.stream().map(Move::errorTitle).toArray(String[]::new)))
+        .map(rows -> {
+          List<MessageRow> moved = new ArrayList<>();
+          rows.forEach(row -> moved.add(map(row)));
+          return moved;
+        });
+  }
+
+  /** {@link #keepPendingStatus} for many. */
+  public Future<Void> keepPendingStatuses(
+      SqlClient tx, List<UUID> channelIds, List<String> providerMessageIds, List<StatusRecord> statuses) {
+    return tx.preparedQuery(KEEP_PENDING_STATUSES).execute(Database.arrays(
+            channelIds.toArray(UUID[]::new),
+            providerMessageIds.toArray(String[]::new),
+            statuses.stream().map(StatusRecord::status).toArray(String[]::new),
+            statuses.stream().map(s -> utc(s.timestamp())).toArray(OffsetDateTime[]::new),
+            statuses.stream().map(StatusRecord::errorCode).toArray(Integer[]::new),
+            statuses.stream().map(StatusRecord::errorTitle).toArray(String[]::new),
+            statuses.stream().map(s -> s.raw() == null ? null : s.raw().encode()).toArray(String[]::new)))
+        .mapEmpty();
+  }
+
+  /** {@link #reactions} for many messages, by {@code "channel id/provider id"}; a message without any is absent. */
+  public Future<Map<String, JsonObject>> reactionsAll(SqlClient tx, List<UUID> channelIds, List<String> providerIds) {
+    return tx.preparedQuery(REACTIONS_ALL)
+        .execute(Database.arrays(channelIds.toArray(UUID[]::new), providerIds.toArray(String[]::new)))
+        .map(rows -> {
+          Map<String, JsonObject> reactions = new HashMap<>();
+          rows.forEach(row -> reactions
+              .computeIfAbsent(row.getUUID("channel_id") + "/" + row.getString("target_provider_id"),
+                  k -> new JsonObject())
+              .put(row.getString("side"), row.getString("emoji")));
+          return reactions;
+        });
   }
 
   public Future<Optional<MessageRow>> findByProviderId(SqlClient tx, UUID channelId, String providerMessageId) {
