@@ -30,6 +30,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -149,14 +150,18 @@ public final class Sender {
         .compose(found -> {
           ConversationRow conversation = found.orElseThrow(() -> ApiException.notFound("conversation"));
           checkConversation(caller, conversation, draft);
-          return channels.find(tx, conversation.channelId()).compose(channel -> contacts
-              .find(tx, caller.organizationId(), conversation.contactId())
-              .compose(contact -> {
-                checkWindow(channel.orElseThrow(), conversation, contact.orElseThrow(), draft);
-                return prepare(tx, caller, conversation, channel.get(), contact.get(), draft)
-                    .compose(prepared -> insert(tx, changes, caller, conversation, channel.get(), contact.get(),
-                        prepared, key, hash));
-              }));
+          // independent reads, pipelined on the transaction's connection
+          var channel = channels.find(tx, conversation.channelId());
+          var contact = contacts.find(tx, caller.organizationId(), conversation.contactId());
+          var identities = contacts.identities(tx, conversation.contactId());
+          return Future.all(channel, contact, identities).compose(read -> {
+            checkWindow(channel.result().orElseThrow(), conversation, contact.result().orElseThrow(), draft);
+            return prepare(tx, caller, conversation, channel.result().get(), contact.result().get(), draft)
+                .compose(prepared -> insert(tx, changes, caller, conversation, channel.result().get(),
+                    contact.result().get(),
+                    recipient(channel.result().get(), contact.result().get(), identities.result()),
+                    prepared, key, hash));
+          });
         }))
         .onSuccess(outcome -> vertx.eventBus().send(Addresses.DISPATCH_QUEUED, outcome.message().getString("id")));
   }
@@ -232,46 +237,49 @@ public final class Sender {
         finalContent.result(), replyTo.result(), target.result()));
   }
 
+  /**
+   * Stores the message, its idempotency key, its queue row and the conversation's activity: four statements sent
+   * together (they execute in order on the connection; a taken key rolls all of them back).
+   */
   private Future<Outcome> insert(SqlClient tx, Changes changes, Caller caller, ConversationRow conversation,
-      Channel channel, ContactRow contact, Prepared prepared, String key, String hash) {
-    return recipient(tx, channel, contact).compose(recipient -> {
-      UUID id = UUID.randomUUID();
-      Instant now = Instant.now();
-      var row = new NewMessage(id, caller.organizationId(), conversation.id(), channel.id(), "outbound",
-          prepared.draft().type(), prepared.body(), prepared.content(), null, prepared.replyToProviderId(),
-          caller.senderType(), caller.userId(), "pending", now, null, null);
-      JsonObject request = providerRequest(id, recipient, prepared);
-      return messages.insert(tx, row)
-          .map(Optional::orElseThrow)
-          .compose(message -> (key == null
-                  ? Future.succeededFuture(true)
-                  : queue.rememberKey(tx, caller.organizationId(), key, hash, id))
-              .compose(remembered -> {
-                if (!remembered) {
-                  return Future.failedFuture(new KeyTaken());
-                }
-                return queue.enqueue(tx, id, caller.organizationId(), channel.id(), recipient, request, now,
-                    now.plus(config.retryDeadline()));
-              })
-              .compose(v -> conversations.recordActivity(tx, conversation.id(), id, now))
-              .compose(updated -> contacts.summary(tx, contact.id())
-                  .compose(summary -> {
-                    JsonObject json = message.toJson(new JsonObject());
-                    changes.event(OrgEvent.MESSAGE_CREATED, caller.organizationId(), json);
-                    return timeline.changed(tx, updated, summary, message, false, changes).map(new Outcome(json, false));
-                  })));
+      Channel channel, ContactRow contact, String recipient, Prepared prepared, String key, String hash) {
+    UUID id = UUID.randomUUID();
+    Instant now = Instant.now();
+    var row = new NewMessage(id, caller.organizationId(), conversation.id(), channel.id(), "outbound",
+        prepared.draft().type(), prepared.body(), prepared.content(), null, prepared.replyToProviderId(),
+        caller.senderType(), caller.userId(), "pending", now, null, null);
+    JsonObject request = providerRequest(id, recipient, prepared);
+    var inserted = messages.insert(tx, row);
+    var remembered = key == null
+        ? Future.succeededFuture(true)
+        : queue.rememberKey(tx, caller.organizationId(), key, hash, id);
+    var queued = queue.enqueue(tx, id, caller.organizationId(), channel.id(), recipient, request, now,
+        now.plus(config.retryDeadline()));
+    var updated = conversations.recordActivity(tx, conversation.id(), id, now);
+    return Future.join(inserted, remembered, queued, updated).transform(done -> {
+      if (done.failed()) {
+        return Future.failedFuture(done.cause());
+      }
+      if (!remembered.result()) {
+        return Future.failedFuture(new KeyTaken());
+      }
+      MessageRow message = inserted.result().orElseThrow();
+      JsonObject json = message.toJson(new JsonObject());
+      changes.event(OrgEvent.MESSAGE_CREATED, caller.organizationId(), json);
+      return timeline.changed(tx, updated.result(), contact.summary(), message, false, changes)
+          .map(new Outcome(json, false));
     });
   }
 
   /** The customer's address on this channel: the identity the provider gave, else the contact's number. */
-  private Future<String> recipient(SqlClient tx, Channel channel, ContactRow contact) {
-    return contacts.identities(tx, contact.id()).map(identities -> identities.stream()
+  private static String recipient(Channel channel, ContactRow contact, List<ContactStore.IdentityRow> identities) {
+    return identities.stream()
         .filter(identity -> identity.channelId().equals(channel.id()))
         .map(ContactStore.IdentityRow::externalId)
         .findFirst()
         .or(() -> Optional.ofNullable(contact.mobileNumber()).map(number -> number.replace("+", "")))
         .orElseThrow(() -> new ApiException(422, "contact_unreachable",
-            "the contact has no address on this channel and no mobile number")));
+            "the contact has no address on this channel and no mobile number"));
   }
 
   /**
