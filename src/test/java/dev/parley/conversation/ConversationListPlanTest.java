@@ -83,6 +83,10 @@ class ConversationListPlanTest {
         "conversations_assignee_activity_idx");
     assertIndexed("mine and open", new ListFilter("open", data.agentIds().get(3), false, null, null, false, null),
         "conversations_");
+    // someone with nothing assigned (an admin, a new agent): the index says so at once, no walk through the list
+    UUID admin = app.one("SELECT id FROM users WHERE email = $1", data.adminEmail()).getUUID(0);
+    assertIndexed("mine and open, nothing assigned", new ListFilter("open", admin, false, null, null, false, null),
+        "conversations_assignee_activity_idx");
     // one in five is unassigned: reading the activity index and skipping the assigned ones is as good
     assertIndexed("unassigned", new ListFilter(null, null, true, null, null, false, null), "conversations_");
     assertIndexed("unread", new ListFilter("open", null, false, null, null, true, null), "conversations_");
