@@ -236,27 +236,183 @@ final class InboundApplier {
     }
     Future<Void> setBased = channels.isEmpty()
         ? Future.succeededFuture()
-        : conversations.openAll(tx, organizations, channels, contactIds, firstAt).compose(opened -> {
+        : conversations.lockLatestAll(tx, channels, contactIds).compose(latest -> {
           List<Incoming> incoming = new ArrayList<>();
+          // pairs without a conversation: one is opened, written once with its first messages counted
+          Map<Integer, List<Incoming>> freshPairs = new LinkedHashMap<>();
           for (int i = 0; i < senders.size(); i++) {
             ContactRef contact = found.get(i);
             if (contact == null) {
               continue;
             }
             List<Routed> messagesOfSender = senders.get(i);
-            Opened conversation = opened.get(pairIndex.get(messagesOfSender.get(0).channel().id() + "/" + contact.id()));
-            if (conversation == null) { // reopened, or opened meanwhile: one by one, the contact known
-              later.add(() -> oneByOne.add(inOrder(messagesOfSender, routed -> intoConversation(tx, routed.channel(),
-                  (InboundEvent.Message) routed.event(), contact, null, owner.get(routed)))));
-              continue;
+            int pair = pairIndex.get(messagesOfSender.get(0).channel().id() + "/" + contact.id());
+            ConversationStore.Latest conversation = latest.get(pair);
+            if (conversation == null) {
+              List<Incoming> fresh = freshPairs.computeIfAbsent(pair, p -> new ArrayList<>());
+              messagesOfSender.forEach(routed -> fresh.add(new Incoming(routed, contact, null)));
+            } else if (conversation.open()) {
+              Opened open = new Opened(conversation.id(), false, false);
+              messagesOfSender.forEach(routed -> incoming.add(new Incoming(routed, contact, open)));
+            } else { // closed: reopened one by one, with its system message
+              later.add(() -> oneByOne.add(oneByOne(tx, messagesOfSender, contact, owner)));
             }
-            messagesOfSender.forEach(routed -> incoming.add(new Incoming(routed, contact, conversation)));
           }
-          return incoming.isEmpty() ? Future.<Void>succeededFuture() : store(tx, incoming, owner);
+          return open(tx, freshPairs, organizations, channels, contactIds).compose(created -> {
+            for (var pair : freshPairs.values()) {
+              UUID id = created.ids.get(pair);
+              if (id == null) { // opened meanwhile by another transaction: one by one, the contact known
+                later.add(() -> oneByOne.add(oneByOne(tx, pair.stream().map(Incoming::routed).toList(),
+                    pair.get(0).contact(), owner)));
+              } else {
+                Opened opened = new Opened(id, true, false);
+                pair.forEach(in -> incoming.add(new Incoming(in.routed(), in.contact(), opened, in.messageId())));
+              }
+            }
+            return incoming.isEmpty() ? Future.<Void>succeededFuture() : store(tx, incoming, created.rows, owner);
+          });
         });
     return setBased.compose(v -> {
       later.forEach(Runnable::run);
       return Future.join(oneByOne).mapEmpty();
+    });
+  }
+
+  /** Messages of one sender whose contact is known, one by one and in order ({@link #intoConversation}). */
+  private Future<Void> oneByOne(SqlClient tx, List<Routed> messagesOfSender, ContactRef contact,
+      Map<Routed, Changes> owner) {
+    return inOrder(messagesOfSender, routed -> intoConversation(tx, routed.channel(),
+        (InboundEvent.Message) routed.event(), contact, null, owner.get(routed)));
+  }
+
+  /** The conversations {@link #open} inserted: their rows by id, and which pair (by its messages) got which. */
+  private record Created(Map<UUID, ConversationRow> rows, Map<List<Incoming>, UUID> ids) {}
+
+  /**
+   * Opens a conversation for each fresh pair, in one statement, already counting the pair's messages (their ids are
+   * chosen here): unread count, last message, window. A pair another transaction opened meanwhile is left out.
+   */
+  private Future<Created> open(SqlClient tx, Map<Integer, List<Incoming>> freshPairs, List<UUID> organizations,
+      List<UUID> channels, List<UUID> contactIds) {
+    if (freshPairs.isEmpty()) {
+      return Future.succeededFuture(new Created(Map.of(), Map.of()));
+    }
+    List<ConversationStore.NewConversation> fresh = new ArrayList<>();
+    Map<UUID, List<Incoming>> byId = new HashMap<>();
+    freshPairs.forEach((pair, messagesOfPair) -> {
+      Incoming latest = messagesOfPair.get(0);
+      for (Incoming in : messagesOfPair) {
+        if (!in.message().timestamp().isBefore(latest.message().timestamp())) {
+          latest = in;
+        }
+      }
+      UUID id = UUID.randomUUID();
+      Instant at = latest.message().timestamp();
+      fresh.add(new ConversationStore.NewConversation(id, organizations.get(pair), channels.get(pair),
+          contactIds.get(pair), messagesOfPair.size(), latest.messageId(), at, windowEnd(latest.routed().channel(), at)));
+      byId.put(id, messagesOfPair);
+    });
+    return conversations.insertOpenAll(tx, fresh).map(rows -> {
+      Map<List<Incoming>, UUID> ids = new IdentityHashMap<>();
+      rows.keySet().forEach(id -> ids.put(byId.get(id), id));
+      return new Created(rows, ids);
+    });
+  }
+
+  /** A new message on its way into an open conversation, with the id it will be stored under. */
+  private record Incoming(Routed routed, ContactRef contact, Opened conversation, UUID messageId) {
+    Incoming(Routed routed, ContactRef contact, Opened conversation) {
+      this(routed, contact, conversation, UUID.randomUUID());
+    }
+
+    InboundEvent.Message message() {
+      return (InboundEvent.Message) routed.event();
+    }
+  }
+
+  /**
+   * The set-based end of {@link #messages}: the messages inserted; each existing conversation's counters moved
+   * once; a conversation just opened ({@code created}) already counted its messages, and is only corrected in the
+   * rare case that some of them were not stored.
+   */
+  private Future<Void> store(SqlClient tx, List<Incoming> incoming, Map<UUID, ConversationRow> created,
+      Map<Routed, Changes> owner) {
+    List<NewMessage> rows = new ArrayList<>(incoming.size());
+    for (Incoming in : incoming) {
+      InboundEvent.Message message = in.message();
+      Channel channel = in.routed().channel();
+      rows.add(new NewMessage(in.messageId(), channel.organizationId(), in.conversation().id(), channel.id(),
+          "inbound", message.type(), message.body(), message.content(), message.providerMessageId(),
+          message.replyToProviderId(), "contact", null, "received", message.timestamp(), null, message.raw()));
+    }
+    return messages.insertAll(tx, rows).compose(stored -> {
+      // per conversation, in the group's order: its new messages, and the latest of them (ties: the later one)
+      Map<UUID, List<Integer>> byConversation = new LinkedHashMap<>();
+      Map<UUID, Integer> missing = new HashMap<>();
+      for (int i = 0; i < incoming.size(); i++) {
+        UUID conversationId = incoming.get(i).conversation().id();
+        if (stored.containsKey(rows.get(i).id())) {
+          byConversation.computeIfAbsent(conversationId, k -> new ArrayList<>()).add(i);
+        } else { // the same message committed concurrently: a retry, nothing to do
+          owner.get(incoming.get(i).routed()).duplicates++;
+          missing.merge(conversationId, 1, Integer::sum);
+        }
+      }
+      List<ConversationStore.Received> received = new ArrayList<>();
+      Map<UUID, Integer> latestOf = new HashMap<>();
+      byConversation.forEach((conversationId, positions) -> {
+        int latest = positions.get(0);
+        for (int i : positions) {
+          if (!rows.get(i).sentAt().isBefore(rows.get(latest).sentAt())) {
+            latest = i;
+          }
+        }
+        latestOf.put(conversationId, latest);
+        if (!created.containsKey(conversationId)) {
+          Instant at = rows.get(latest).sentAt();
+          received.add(new ConversationStore.Received(conversationId, positions.size(), rows.get(latest).id(), at,
+              windowEnd(incoming.get(latest).routed().channel(), at)));
+        }
+      });
+      Future<List<ConversationRow>> recorded = received.isEmpty()
+          ? Future.succeededFuture(List.of())
+          : conversations.recordInboundAll(tx, received);
+      List<Future<ConversationRow>> corrected = new ArrayList<>();
+      created.forEach((id, row) -> corrected.add(missing.containsKey(id)
+          ? conversations.recount(tx, id, missing.get(id))
+          : Future.succeededFuture(row)));
+      return Future.all(recorded, Future.all(corrected)).compose(all -> {
+        List<ConversationRow> touched = new ArrayList<>(recorded.result());
+        corrected.forEach(row -> touched.add(row.result()));
+        List<Future<Void>> timelines = new ArrayList<>(touched.size());
+        for (ConversationRow conversation : touched) {
+          List<Integer> positions = byConversation.getOrDefault(conversation.id(), List.of());
+          Integer latestPosition = latestOf.get(conversation.id());
+          boolean isNew = created.containsKey(conversation.id());
+          if (latestPosition == null) { // a new conversation none of whose messages was stored
+            Incoming any = incoming.stream().filter(in -> in.conversation().id().equals(conversation.id()))
+                .findFirst().orElseThrow();
+            timelines.add(timeline.changed(tx, conversation, any.contact().toJson(), null, true,
+                owner.get(any.routed())));
+            continue;
+          }
+          Incoming last = incoming.get(latestPosition);
+          MessageRow latest = stored.get(rows.get(latestPosition).id());
+          timelines.add(timeline.changed(tx, conversation, last.contact().toJson(), latest, isNew,
+                  owner.get(last.routed()))
+              .map(v -> {
+                for (int i : positions) {
+                  Changes changes = owner.get(incoming.get(i).routed());
+                  JsonObject json = stored.get(rows.get(i).id()).toJson(new JsonObject());
+                  changes.event(OrgEvent.MESSAGE_CREATED, conversation.organizationId(), json);
+                  changes.notifications.add(notification(conversation, incoming.get(i).contact(), json));
+                  changes.applied++;
+                }
+                return null;
+              }));
+        }
+        return Future.join(timelines).mapEmpty();
+      });
     });
   }
 
@@ -377,74 +533,6 @@ final class InboundApplier {
 
   private static StatusRecord record(InboundEvent.Status status) {
     return new StatusRecord(status.status(), status.timestamp(), status.errorCode(), status.errorTitle(), status.raw());
-  }
-
-  /** A new message on its way into an open conversation. */
-  private record Incoming(Routed routed, ContactRef contact, Opened conversation) {
-    InboundEvent.Message message() {
-      return (InboundEvent.Message) routed.event();
-    }
-  }
-
-  /** The set-based end of {@link #messages}: the messages inserted, each conversation's counters moved once. */
-  private Future<Void> store(SqlClient tx, List<Incoming> incoming, Map<Routed, Changes> owner) {
-    List<NewMessage> rows = new ArrayList<>(incoming.size());
-    for (Incoming in : incoming) {
-      InboundEvent.Message message = in.message();
-      Channel channel = in.routed().channel();
-      rows.add(new NewMessage(UUID.randomUUID(), channel.organizationId(), in.conversation().id(), channel.id(),
-          "inbound", message.type(), message.body(), message.content(), message.providerMessageId(),
-          message.replyToProviderId(), "contact", null, "received", message.timestamp(), null, message.raw()));
-    }
-    return messages.insertAll(tx, rows).compose(stored -> {
-      // per conversation, in the group's order: its new messages, and the latest of them (ties: the later one)
-      Map<UUID, List<Integer>> byConversation = new LinkedHashMap<>();
-      for (int i = 0; i < incoming.size(); i++) {
-        if (stored.containsKey(rows.get(i).id())) {
-          byConversation.computeIfAbsent(incoming.get(i).conversation().id(), k -> new ArrayList<>()).add(i);
-        } else { // the same message committed concurrently: a retry, nothing to do
-          owner.get(incoming.get(i).routed()).duplicates++;
-        }
-      }
-      if (byConversation.isEmpty()) {
-        return Future.succeededFuture();
-      }
-      List<ConversationStore.Received> received = new ArrayList<>();
-      Map<UUID, Integer> latestOf = new HashMap<>();
-      byConversation.forEach((conversationId, positions) -> {
-        int latest = positions.get(0);
-        for (int i : positions) {
-          if (!rows.get(i).sentAt().isBefore(rows.get(latest).sentAt())) {
-            latest = i;
-          }
-        }
-        latestOf.put(conversationId, latest);
-        Instant at = rows.get(latest).sentAt();
-        received.add(new ConversationStore.Received(conversationId, positions.size(), rows.get(latest).id(), at,
-            windowEnd(incoming.get(latest).routed().channel(), at)));
-      });
-      return conversations.recordInboundAll(tx, received).compose(updated -> {
-        List<Future<Void>> timelines = new ArrayList<>(updated.size());
-        for (ConversationRow conversation : updated) {
-          Incoming last = incoming.get(latestOf.get(conversation.id()));
-          Changes lastChanges = owner.get(last.routed());
-          MessageRow latest = stored.get(rows.get(latestOf.get(conversation.id())).id());
-          JsonObject contact = last.contact().toJson();
-          timelines.add(timeline.changed(tx, conversation, contact, latest, last.conversation().created(), lastChanges)
-              .map(v -> {
-                for (int i : byConversation.get(conversation.id())) {
-                  Changes changes = owner.get(incoming.get(i).routed());
-                  JsonObject json = stored.get(rows.get(i).id()).toJson(new JsonObject());
-                  changes.event(OrgEvent.MESSAGE_CREATED, conversation.organizationId(), json);
-                  changes.notifications.add(notification(conversation, incoming.get(i).contact(), json));
-                  changes.applied++;
-                }
-                return null;
-              }));
-        }
-        return Future.join(timelines).mapEmpty();
-      });
-    });
   }
 
   /**

@@ -13,11 +13,9 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 
 /** Conversations: finding or opening one for an inbound message, counters, window bookkeeping. */
@@ -58,14 +56,30 @@ public final class ConversationStore {
         SELECT id, status FROM conversations WHERE channel_id = k.channel_id AND contact_id = k.contact_id
         ORDER BY status = 'open' DESC, created_at DESC LIMIT 1 FOR UPDATE) c
       """;
+  // a new conversation written once, with its first messages already counted (not inserted, then updated)
   private static final String INSERT_OPEN_ALL = """
-      INSERT INTO conversations (id, organization_id, channel_id, contact_id, status, last_message_at)
-      SELECT id, organization_id, channel_id, contact_id, 'open', last_message_at
-      FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[])
-        AS k(id, organization_id, channel_id, contact_id, last_message_at)
+      INSERT INTO conversations (id, organization_id, channel_id, contact_id, status, unread_count, last_message_id,
+        last_message_at, last_inbound_at, window_expires_at)
+      SELECT id, organization_id, channel_id, contact_id, 'open', unread_count, last_message_id, last_message_at,
+             last_message_at, window_expires_at
+      FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::int[], $6::uuid[], $7::timestamptz[],
+                  $8::timestamptz[])
+        AS k(id, organization_id, channel_id, contact_id, unread_count, last_message_id, last_message_at,
+             window_expires_at)
       ON CONFLICT (channel_id, contact_id) WHERE status = 'open' DO NOTHING
-      RETURNING id
-      """;
+      RETURNING %s
+      """.formatted(COLUMNS);
+  // a new conversation some of whose counted messages were not stored after all (committed concurrently elsewhere)
+  private static final String RECOUNT = """
+      UPDATE conversations c SET
+        unread_count = GREATEST(c.unread_count - $2, 0),
+        last_message_id = (SELECT id FROM messages WHERE conversation_id = $1 ORDER BY sent_at DESC, id DESC LIMIT 1),
+        last_message_at = COALESCE((SELECT max(sent_at) FROM messages WHERE conversation_id = $1), c.created_at),
+        version = c.version + 1,
+        updated_at = now()
+      WHERE c.id = $1
+      RETURNING %s
+      """.formatted(COLUMNS);
   private static final String RECORD_INBOUND_ALL = """
       UPDATE conversations c SET
         status = 'open',
@@ -176,53 +190,55 @@ public final class ConversationStore {
   public record Received(UUID conversationId, int count, UUID lastMessageId, Instant lastSentAt,
       Instant windowExpiresAt) {}
 
+  /** A (channel, contact) pair's latest conversation, as {@link #lockLatestAll} found and locked it. */
+  public record Latest(UUID id, boolean open) {}
+
   /**
-   * {@link #openFor} for many (channel, contact) pairs, distinct, in at most two statements; the conversations are
-   * locked in the order given. The answer is aligned with the pairs; an element is null where the caller must use
-   * {@link #openFor}: a closed conversation to reopen (with its system message), or one another transaction opened
-   * meanwhile.
+   * The first half of {@link #openFor} for many distinct (channel, contact) pairs in one statement: each pair's open
+   * (else latest) conversation, locked in the order given; aligned with the pairs, null where there is none.
    */
-  public Future<List<Opened>> openAll(SqlClient tx, List<UUID> organizationIds, List<UUID> channelIds,
-      List<UUID> contactIds, List<Instant> at) {
-    int n = channelIds.size();
+  public Future<List<Latest>> lockLatestAll(SqlClient tx, List<UUID> channelIds, List<UUID> contactIds) {
     return tx.preparedQuery(LOCK_LATEST_ALL)
         .execute(Database.arrays(channelIds.toArray(UUID[]::new), contactIds.toArray(UUID[]::new)))
-        .compose(rows -> {
-          List<Opened> opened = new ArrayList<>(Collections.nCopies(n, (Opened) null));
-          boolean[] seen = new boolean[n];
+        .map(rows -> {
+          List<Latest> latest = new ArrayList<>(Collections.nCopies(channelIds.size(), (Latest) null));
           for (Row row : rows) {
-            int i = row.getLong("i").intValue() - 1;
-            seen[i] = true;
-            if ("open".equals(row.getString("status"))) {
-              opened.set(i, new Opened(row.getUUID("id"), false, false));
-            }
+            latest.set(row.getLong("i").intValue() - 1,
+                new Latest(row.getUUID("id"), "open".equals(row.getString("status"))));
           }
-          List<Integer> fresh = new ArrayList<>();
-          for (int i = 0; i < n; i++) {
-            if (!seen[i]) {
-              fresh.add(i);
-            }
-          }
-          if (fresh.isEmpty()) {
-            return Future.succeededFuture(opened);
-          }
-          UUID[] ids = fresh.stream().map(i -> UUID.randomUUID()).toArray(UUID[]::new);
-          return tx.preparedQuery(INSERT_OPEN_ALL).execute(Database.arrays(ids,
-                  fresh.stream().map(organizationIds::get).toArray(UUID[]::new),
-                  fresh.stream().map(channelIds::get).toArray(UUID[]::new),
-                  fresh.stream().map(contactIds::get).toArray(UUID[]::new),
-                  fresh.stream().map(i -> utc(at.get(i))).toArray(OffsetDateTime[]::new)))
-              .map(inserted -> {
-                Set<UUID> created = new HashSet<>();
-                inserted.forEach(row -> created.add(row.getUUID("id")));
-                for (int j = 0; j < ids.length; j++) {
-                  if (created.contains(ids[j])) {
-                    opened.set(fresh.get(j), new Opened(ids[j], true, false));
-                  }
-                }
-                return opened;
-              });
+          return latest;
         });
+  }
+
+  /** A new open conversation with its first inbound messages already counted, for {@link #insertOpenAll}. */
+  public record NewConversation(UUID id, UUID organizationId, UUID channelId, UUID contactId, int unreadCount,
+      UUID lastMessageId, Instant lastMessageAt, Instant windowExpiresAt) {}
+
+  /**
+   * The second half of {@link #openFor} for many, written once with the counters its first messages give. The rows
+   * inserted, by id; a conversation missing from the answer was not inserted because another transaction opened
+   * one for the same pair meanwhile.
+   */
+  public Future<Map<UUID, ConversationRow>> insertOpenAll(SqlClient tx, List<NewConversation> fresh) {
+    return tx.preparedQuery(INSERT_OPEN_ALL).execute(Database.arrays(
+            fresh.stream().map(NewConversation::id).toArray(UUID[]::new),
+            fresh.stream().map(NewConversation::organizationId).toArray(UUID[]::new),
+            fresh.stream().map(NewConversation::channelId).toArray(UUID[]::new),
+            fresh.stream().map(NewConversation::contactId).toArray(UUID[]::new),
+            fresh.stream().map(NewConversation::unreadCount).toArray(Integer[]::new),
+            fresh.stream().map(NewConversation::lastMessageId).toArray(UUID[]::new),
+            fresh.stream().map(c -> utc(c.lastMessageAt())).toArray(OffsetDateTime[]::new),
+            fresh.stream().map(c -> utc(c.windowExpiresAt())).toArray(OffsetDateTime[]::new)))
+        .map(rows -> {
+          Map<UUID, ConversationRow> inserted = new java.util.HashMap<>();
+          rows.forEach(row -> inserted.put(row.getUUID("id"), map(row)));
+          return inserted;
+        });
+  }
+
+  /** Corrects a conversation {@link #insertOpenAll} counted {@code missing} messages too many for. */
+  public Future<ConversationRow> recount(SqlClient tx, UUID conversationId, int missing) {
+    return tx.preparedQuery(RECOUNT).execute(Tuple.of(conversationId, missing)).map(ConversationStore::one);
   }
 
   /** {@link #recordInbound} for many conversations at once, each with its count of new messages. */

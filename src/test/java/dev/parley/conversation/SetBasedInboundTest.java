@@ -99,6 +99,11 @@ class SetBasedInboundTest {
 
     Row f = conversationOf(fresh);
     assertEquals(2, f.getInteger("unread_count"));
+    assertEquals(1L, f.getLong("version"), "a new conversation is written once, its messages already counted");
+    assertEquals(id(run, "f2"), app.one("SELECT provider_message_id FROM messages WHERE id = $1",
+        f.getUUID("last_message_id")).getString(0));
+    assertEquals(t0.plusSeconds(2).plus(java.time.Duration.ofHours(24)),
+        f.getOffsetDateTime("window_expires_at").toInstant());
     assertEquals(1L, count("SELECT count(*) FROM contacts WHERE mobile_number = $1", "+" + fresh));
     assertEquals(1L, app.events(OrgEvent.CONTACT_CREATED).stream()
         .filter(e -> ("+" + fresh).equals(e.data().getString("mobile_number"))).count());
