@@ -107,7 +107,7 @@ public final class Bench {
         }
         if (only.contains("ingest")) {
           Org org = fixtures.organization("Ingest", 4, 1, null);
-          report.put("ingest", new IngestScenario(vertx, mode).run(parley, org.channels(), simulator));
+          report.put("ingest", new IngestScenario(vertx, mode, infra::postgresCpuSeconds).run(parley, org.channels(), simulator));
         }
         if (only.contains("latency")) {
           List<Org> orgs = new ArrayList<>();
@@ -122,7 +122,7 @@ public final class Bench {
         }
         if (only.contains("dispatch")) {
           Org org = fixtures.organization("Outbound", 20, 1, simulator.baseUrl());
-          report.put("dispatch", new DispatchScenario(vertx, mode).run(parley, org, simulator, infra.pgUrl,
+          report.put("dispatch", new DispatchScenario(vertx, mode, infra::postgresCpuSeconds).run(parley, org, simulator, infra.pgUrl,
               NUMBER_THROUGHPUT));
         }
         if (only.contains("list")) {

@@ -13,6 +13,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.DoubleSupplier;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,12 +31,14 @@ final class DispatchScenario {
 
   private final Vertx vertx;
   private final Bench.Mode mode;
+  private final DoubleSupplier postgresCpu;
   private final Map<String, Long> sentAt = new ConcurrentHashMap<>();
   private final Map<String, Long> intendedAt = new ConcurrentHashMap<>();
 
-  DispatchScenario(Vertx vertx, Bench.Mode mode) {
+  DispatchScenario(Vertx vertx, Bench.Mode mode, DoubleSupplier postgresCpu) {
     this.vertx = vertx;
     this.mode = mode;
+    this.postgresCpu = postgresCpu;
   }
 
   JsonObject run(ParleyProcess parley, Org org, ProviderSimulator simulator, String pgUrl, int throughput) throws Exception {
@@ -83,6 +86,7 @@ final class DispatchScenario {
       watcher.open(1, List.of(token), 1, this::frame).await();
       ParleyProcess.sleep(3_000);
       double cpuBefore = parley.cpuSeconds();
+      double postgresBefore = postgresCpu.getAsDouble();
       long start = System.nanoTime();
       OpenLoop.Result accepted = OpenLoop.run(vertx, mode.dispatchRate(), Duration.ofSeconds(mode.dispatchSeconds()),
           20_000, (i, intended) -> {
@@ -96,6 +100,7 @@ final class DispatchScenario {
         ParleyProcess.sleep(200);
       }
       double cpu = parley.cpuSeconds() - cpuBefore;
+      double postgres = postgresBefore < 0 ? -1 : postgresCpu.getAsDouble() - postgresBefore;
       var latency = new Histogram(3);
       int seconds = (int) Math.ceil((System.nanoTime() - start) / 1e9);
       long[] sentPerSecond = new long[seconds + 1];
@@ -143,6 +148,7 @@ final class DispatchScenario {
           .put("busiest_number_second", busiest)
           .put("pacing_violations", violations)
           .put("parley_cpu_cores", Stats.round(cpu / sentSeconds, 2))
+          .put("postgres_cpu_cores", postgres < 0 ? null : Stats.round(postgres / sentSeconds, 2))
           .put("per_number", numbers);
       System.out.printf("dispatch: %,d accepted, %,d sent at %,.0f/s; to sent p50 %.1f ms p99 %.1f ms; "
               + "pacing violations %d (busiest number-second %d)%n", intendedAt.size(), sent, sent / sentSeconds,

@@ -3,6 +3,7 @@ package dev.parley.bench;
 import dev.parley.infra.EmbeddedPostgresServer;
 import dev.parley.infra.EmbeddedRedisServer;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -16,8 +17,11 @@ final class Infra implements AutoCloseable {
   final boolean embedded;
   private final EmbeddedPostgresServer postgres;
   private final EmbeddedRedisServer redis;
+  private final Path dataDir;
 
-  private Infra(String pgUrl, String redisUrl, EmbeddedPostgresServer postgres, EmbeddedRedisServer redis) {
+  private Infra(String pgUrl, String redisUrl, EmbeddedPostgresServer postgres, EmbeddedRedisServer redis,
+      Path dataDir) {
+    this.dataDir = dataDir;
     this.pgUrl = pgUrl;
     this.redisUrl = redisUrl;
     this.postgres = postgres;
@@ -38,7 +42,46 @@ final class Infra implements AutoCloseable {
       redis = EmbeddedRedisServer.start(work.resolve("redis"));
       redisUrl = redis.url();
     }
-    return new Infra(pgUrl, redisUrl, postgres, redis);
+    return new Infra(pgUrl, redisUrl, postgres, redis, work.resolve("postgres"));
+  }
+
+  /**
+   * CPU seconds PostgreSQL has used so far, all its processes together (the postmaster's own and reaped children's
+   * time, plus the live backends' and background workers'); -1 for an external server, which may run elsewhere.
+   */
+  double postgresCpuSeconds() {
+    if (postgres == null) {
+      return -1;
+    }
+    try {
+      long postmaster = Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).strip());
+      long ticks = 0;
+      try (var entries = Files.list(Path.of("/proc"))) {
+        for (Path entry : (Iterable<Path>) entries::iterator) {
+          String name = entry.getFileName().toString();
+          if (!name.chars().allMatch(Character::isDigit)) {
+            continue;
+          }
+          String[] fields;
+          try {
+            String stat = Files.readString(entry.resolve("stat"));
+            fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          } catch (IOException | RuntimeException gone) {
+            continue; // the process ended meanwhile
+          }
+          long pid = Long.parseLong(name);
+          if (pid == postmaster) {
+            ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]) + Long.parseLong(fields[13])
+                + Long.parseLong(fields[14]);
+          } else if (Long.parseLong(fields[1]) == postmaster) {
+            ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+          }
+        }
+      }
+      return ticks / (double) ParleyProcess.CLOCK_TICKS;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
   }
 
   /** What the report says about the servers. */

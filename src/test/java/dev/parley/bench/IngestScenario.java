@@ -15,6 +15,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.DoubleSupplier;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -28,10 +29,12 @@ final class IngestScenario {
 
   private final Vertx vertx;
   private final Bench.Mode mode;
+  private final DoubleSupplier postgresCpu;
 
-  IngestScenario(Vertx vertx, Bench.Mode mode) {
+  IngestScenario(Vertx vertx, Bench.Mode mode, DoubleSupplier postgresCpu) {
     this.vertx = vertx;
     this.mode = mode;
+    this.postgresCpu = postgresCpu;
   }
 
   JsonObject run(ParleyProcess parley, List<BenchChannel> channels, ProviderSimulator simulator) throws IOException {
@@ -105,6 +108,7 @@ final class IngestScenario {
     var events = new AtomicLong();
     var messages = new AtomicLong();
     double cpuBefore = parley.cpuSeconds();
+    double postgresBefore = postgresCpu.getAsDouble();
     OpenLoop.Result run = OpenLoop.run(vertx, webhooksPerSecond, Duration.ofSeconds(mode.stepSeconds()), 20_000,
         (i, intended) -> {
           Webhooks.Signed signed = webhooks.mixed(channels.get((int) (i % channels.size())), batch);
@@ -114,6 +118,7 @@ final class IngestScenario {
           });
         });
     double cpu = parley.cpuSeconds() - cpuBefore;
+    double postgres = postgresBefore < 0 ? -1 : postgresCpu.getAsDouble() - postgresBefore;
     double eventsPerSecond = events.get() / run.seconds();
     double p99 = run.latency().getTotalCount() == 0 ? Double.MAX_VALUE
         : run.latency().getValueAtPercentile(99) / 1000.0;
@@ -127,6 +132,7 @@ final class IngestScenario {
         .put("committed_events_per_s", Math.round(eventsPerSecond))
         .put("committed_messages_per_s", Math.round(messages.get() / run.seconds()))
         .put("parley_cpu_cores", Stats.round(cpu / run.seconds(), 2))
+        .put("postgres_cpu_cores", postgres < 0 ? null : Stats.round(postgres / run.seconds(), 2))
         .put("sustained", kept);
   }
 }

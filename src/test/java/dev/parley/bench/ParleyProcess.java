@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * through {@code jcmd}.
  */
 final class ParleyProcess implements AutoCloseable {
-  private static final long CLOCK_TICKS = 100; // USER_HZ on Linux
+  static final long CLOCK_TICKS = 100; // USER_HZ on Linux
   private final Process process;
   private final int port;
   private final String name;

@@ -39,7 +39,8 @@ final class Summary {
     if (ingest != null) {
       md.append("## Ingest\n\n").append(ingest.getString("mix")).append(".\n\n");
       md.append("| batch | offered events/s | committed events/s | messages/s | p50 ms | p99 ms | p99.9 ms | max ms | failed "
-          + "| Parley CPU (cores) | sustained |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+          + "| Parley CPU (cores) | PostgreSQL CPU (cores) | sustained |\n"
+          + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
       for (String batch : List.of("batch_1", "batch_50")) {
         JsonObject run = ingest.getJsonObject(batch);
         if (run == null) {
@@ -54,7 +55,8 @@ final class Summary {
               .append(" | ").append(l.getValue("p99_ms", "–")).append(" | ").append(l.getValue("p999_ms", "–"))
               .append(" | ").append(l.getValue("max_ms", "–")).append(" | ").append(step.getLong("failed") + step.getLong("skipped"))
               .append(" | ").append(step.getDouble("parley_cpu_cores")).append(" | ")
-              .append(step.getBoolean("sustained") ? "yes" : "no").append(" |\n");
+              .append(step.getValue("postgres_cpu_cores") == null ? "–" : step.getValue("postgres_cpu_cores"))
+              .append(" | ").append(step.getBoolean("sustained") ? "yes" : "no").append(" |\n");
         }
       }
       md.append('\n');
@@ -103,6 +105,8 @@ final class Summary {
           .append(row("REST accept p50 / p99", dispatch.getJsonObject("accept_latency").getValue("p50_ms", "–") + " / "
               + dispatch.getJsonObject("accept_latency").getValue("p99_ms", "–") + " ms"))
           .append(row("sent", n(dispatch.getLong("sent")) + " at " + n(dispatch.getLong("sent_per_s")) + "/s"))
+          .append(row("CPU while sending (cores)", "Parley " + dispatch.getValue("parley_cpu_cores", "–")
+              + ", PostgreSQL " + dispatch.getValue("postgres_cpu_cores", "–")))
           .append(row("to sent p50 / p99 / p99.9 / max", l.getValue("p50_ms", "–") + " / " + l.getValue("p99_ms", "–")
               + " / " + l.getValue("p999_ms", "–") + " / " + l.getValue("max_ms", "–") + " ms"))
           .append(row("pacing violations", dispatch.getLong("pacing_violations") + " (130429: "
