@@ -34,8 +34,7 @@ class GroupCommitTest {
   @BeforeAll
   static void start() {
     app = TestApp.start(Map.of());
-    var row = app.one("SELECT organization_id, external_id FROM channels WHERE id = $1", TestApp.CHANNEL_ID);
-    channel = new Channel(TestApp.CHANNEL_ID, row.getUUID(0), "whatsapp", "Sales", row.getString(1), true, null);
+    channel = app.channel();
   }
 
   @AfterAll

@@ -3,6 +3,7 @@ package dev.parley.testing;
 import dev.parley.Parley;
 import dev.parley.bus.Addresses;
 import dev.parley.bus.OrgEvent;
+import dev.parley.channel.Channel;
 import dev.parley.config.ConfigLoader;
 import dev.parley.config.ParleyConfig;
 import dev.parley.store.ConversationCache;
@@ -135,6 +136,12 @@ public final class TestApp implements AutoCloseable {
 
   public RedisKeys keys() {
     return new RedisKeys(keyPrefix);
+  }
+
+  /** The demo WhatsApp channel ({@link #CHANNEL_ID}) as the inbound pipeline routes events to it. */
+  public Channel channel() {
+    Row row = one("SELECT organization_id, name, external_id FROM channels WHERE id = $1", CHANNEL_ID);
+    return new Channel(CHANNEL_ID, row.getUUID(0), "whatsapp", row.getString(1), row.getString(2), true, null);
   }
 
   public UUID organizationId() {
