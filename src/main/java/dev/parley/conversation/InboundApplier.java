@@ -38,6 +38,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -198,25 +199,23 @@ final class InboundApplier {
 
   private Future<Void> intoConversations(
       SqlClient tx, List<List<Routed>> senders, List<ContactRef> found, Map<Routed, Changes> owner) {
-    List<Future<Void>> oneByOne = new ArrayList<>(); // started only after the set-based part
-    List<Runnable> later = new ArrayList<>();
+    List<Supplier<Future<Void>>> later = new ArrayList<>(); // one by one, started after the set-based part
     // the (channel, contact) pairs, distinct: two identities of a group may lead to one contact
     Map<String, Integer> pairIndex = new LinkedHashMap<>();
     List<UUID> organizations = new ArrayList<>();
     List<UUID> channels = new ArrayList<>();
     List<UUID> contactIds = new ArrayList<>();
-    List<Instant> firstAt = new ArrayList<>();
     for (int i = 0; i < senders.size(); i++) {
       List<Routed> messagesOfSender = senders.get(i);
       Routed first = messagesOfSender.get(0);
       ContactRef contact = found.get(i);
       if (contact == null) {
-        later.add(() -> oneByOne.add(inOrder(messagesOfSender, routed -> {
+        later.add(() -> inOrder(messagesOfSender, routed -> {
           var message = (InboundEvent.Message) routed.event();
           Changes changes = owner.get(routed);
           return contact(tx, routed.channel(), message.sender(), changes)
               .compose(ref -> intoConversation(tx, routed.channel(), message, ref, null, changes));
-        })));
+        }));
         continue;
       }
       Changes changes = owner.get(first);
@@ -231,7 +230,6 @@ final class InboundApplier {
         organizations.add(first.channel().organizationId());
         channels.add(first.channel().id());
         contactIds.add(contact.id());
-        firstAt.add(((InboundEvent.Message) first.event()).timestamp());
       }
     }
     Future<Void> setBased = channels.isEmpty()
@@ -255,27 +253,25 @@ final class InboundApplier {
               Opened open = new Opened(conversation.id(), false, false);
               messagesOfSender.forEach(routed -> incoming.add(new Incoming(routed, contact, open)));
             } else { // closed: reopened one by one, with its system message
-              later.add(() -> oneByOne.add(oneByOne(tx, messagesOfSender, contact, owner)));
+              later.add(() -> oneByOne(tx, messagesOfSender, contact, owner));
             }
           }
           return open(tx, freshPairs, organizations, channels, contactIds).compose(created -> {
-            for (var pair : freshPairs.values()) {
-              UUID id = created.ids.get(pair);
+            for (var entry : freshPairs.entrySet()) {
+              List<Incoming> pair = entry.getValue();
+              UUID id = created.idsByPair().get(entry.getKey());
               if (id == null) { // opened meanwhile by another transaction: one by one, the contact known
-                later.add(() -> oneByOne.add(oneByOne(tx, pair.stream().map(Incoming::routed).toList(),
-                    pair.get(0).contact(), owner)));
+                later.add(() -> oneByOne(tx, pair.stream().map(Incoming::routed).toList(), pair.get(0).contact(),
+                    owner));
               } else {
                 Opened opened = new Opened(id, true, false);
                 pair.forEach(in -> incoming.add(new Incoming(in.routed(), in.contact(), opened, in.messageId())));
               }
             }
-            return incoming.isEmpty() ? Future.<Void>succeededFuture() : store(tx, incoming, created.rows, owner);
+            return incoming.isEmpty() ? Future.<Void>succeededFuture() : store(tx, incoming, created.rows(), owner);
           });
         });
-    return setBased.compose(v -> {
-      later.forEach(Runnable::run);
-      return Future.join(oneByOne).mapEmpty();
-    });
+    return setBased.compose(v -> Future.join(later.stream().map(Supplier::get).toList()).mapEmpty());
   }
 
   /** Messages of one sender whose contact is known, one by one and in order ({@link #intoConversation}). */
@@ -285,8 +281,8 @@ final class InboundApplier {
         (InboundEvent.Message) routed.event(), contact, null, owner.get(routed)));
   }
 
-  /** The conversations {@link #open} inserted: their rows by id, and which pair (by its messages) got which. */
-  private record Created(Map<UUID, ConversationRow> rows, Map<List<Incoming>, UUID> ids) {}
+  /** The conversations {@link #open} inserted: their rows by id, and their ids by pair. */
+  private record Created(Map<UUID, ConversationRow> rows, Map<Integer, UUID> idsByPair) {}
 
   /**
    * Opens a conversation for each fresh pair, in one statement, already counting the pair's messages (their ids are
@@ -298,25 +294,31 @@ final class InboundApplier {
       return Future.succeededFuture(new Created(Map.of(), Map.of()));
     }
     List<ConversationStore.NewConversation> fresh = new ArrayList<>();
-    Map<UUID, List<Incoming>> byId = new HashMap<>();
+    Map<UUID, Integer> pairOf = new HashMap<>();
     freshPairs.forEach((pair, messagesOfPair) -> {
-      Incoming latest = messagesOfPair.get(0);
-      for (Incoming in : messagesOfPair) {
-        if (!in.message().timestamp().isBefore(latest.message().timestamp())) {
-          latest = in;
-        }
-      }
+      Incoming latest = latest(messagesOfPair, in -> in.message().timestamp());
       UUID id = UUID.randomUUID();
       Instant at = latest.message().timestamp();
       fresh.add(new ConversationStore.NewConversation(id, organizations.get(pair), channels.get(pair),
           contactIds.get(pair), messagesOfPair.size(), latest.messageId(), at, windowEnd(latest.routed().channel(), at)));
-      byId.put(id, messagesOfPair);
+      pairOf.put(id, pair);
     });
     return conversations.insertOpenAll(tx, fresh).map(rows -> {
-      Map<List<Incoming>, UUID> ids = new IdentityHashMap<>();
-      rows.keySet().forEach(id -> ids.put(byId.get(id), id));
+      Map<Integer, UUID> ids = new HashMap<>();
+      rows.keySet().forEach(id -> ids.put(pairOf.get(id), id));
       return new Created(rows, ids);
     });
+  }
+
+  /** The newest of {@code items} by {@code time}; of equal times, the later one (as one-by-one application keeps). */
+  private static <T> T latest(List<T> items, Function<T, Instant> time) {
+    T latest = items.get(0);
+    for (T item : items) {
+      if (!time.apply(item).isBefore(time.apply(latest))) {
+        latest = item;
+      }
+    }
+    return latest;
   }
 
   /** A new message on its way into an open conversation, with the id it will be stored under. */
@@ -361,12 +363,7 @@ final class InboundApplier {
       List<ConversationStore.Received> received = new ArrayList<>();
       Map<UUID, Integer> latestOf = new HashMap<>();
       byConversation.forEach((conversationId, positions) -> {
-        int latest = positions.get(0);
-        for (int i : positions) {
-          if (!rows.get(i).sentAt().isBefore(rows.get(latest).sentAt())) {
-            latest = i;
-          }
-        }
+        int latest = latest(positions, i -> rows.get(i).sentAt());
         latestOf.put(conversationId, latest);
         if (!created.containsKey(conversationId)) {
           Instant at = rows.get(latest).sentAt();

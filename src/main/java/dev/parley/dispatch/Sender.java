@@ -151,16 +151,16 @@ public final class Sender {
           ConversationRow conversation = found.orElseThrow(() -> ApiException.notFound("conversation"));
           checkConversation(caller, conversation, draft);
           // independent reads, pipelined on the transaction's connection
-          var channel = channels.find(tx, conversation.channelId());
-          var contact = contacts.find(tx, caller.organizationId(), conversation.contactId());
+          var channelRead = channels.find(tx, conversation.channelId());
+          var contactRead = contacts.find(tx, caller.organizationId(), conversation.contactId());
           var identities = contacts.identities(tx, conversation.contactId());
-          return Future.all(channel, contact, identities).compose(read -> {
-            checkWindow(channel.result().orElseThrow(), conversation, contact.result().orElseThrow(), draft);
-            return prepare(tx, caller, conversation, channel.result().get(), contact.result().get(), draft)
-                .compose(prepared -> insert(tx, changes, caller, conversation, channel.result().get(),
-                    contact.result().get(),
-                    recipient(channel.result().get(), contact.result().get(), identities.result()),
-                    prepared, key, hash));
+          return Future.all(channelRead, contactRead, identities).compose(read -> {
+            Channel channel = channelRead.result().orElseThrow();
+            ContactRow contact = contactRead.result().orElseThrow();
+            checkWindow(channel, conversation, contact, draft);
+            return prepare(tx, caller, conversation, channel, contact, draft)
+                .compose(prepared -> insert(tx, changes, caller, conversation, channel, contact,
+                    recipient(channel, contact, identities.result()), prepared, key, hash));
           });
         }))
         .onSuccess(outcome -> vertx.eventBus().send(Addresses.DISPATCH_QUEUED, outcome.message().getString("id")));
