@@ -97,14 +97,20 @@ public final class Dataset {
             + "SELECT md5('i' || ? || g)::uuid, ?, " + contact + ", ?, '1' || (2000000000 + g)::text, 'Customer ' || g "
             + "FROM generate_series(?, ?) g",
         tag, organization, tag, channel, from, to);
-    // activity spread over 30 days; 4 in 5 open; 1 in 5 unassigned; 1 in 4 unread; 1 in 10 labelled vip
+    // activity spread over 30 days; 4 in 5 open; 1 in 5 unassigned; 1 in 4 unread; 1 in 10 labelled vip. Agents take
+    // runs of five, so each has open and closed conversations in the same proportion (g % agents would give an agent
+    // only closed ones or only open ones). A service window that expired before now was announced then, as a running
+    // server would have done: both notices are recorded as fired.
     update(db, "INSERT INTO conversations (id, organization_id, channel_id, contact_id, status, assignee_id, unread_count, "
-            + "last_message_id, last_message_at, last_inbound_at, window_expires_at, labels, created_at) "
+            + "last_message_id, last_message_at, last_inbound_at, window_expires_at, window_closing_fired, "
+            + "window_closed_fired, labels, created_at) "
             + "SELECT md5('v' || ? || g)::uuid, ?, ?, " + contact + ", "
             + "CASE WHEN g % 5 = 0 THEN 'closed' ELSE 'open' END, "
-            + "CASE WHEN g % 5 = 1 THEN NULL ELSE (?::uuid[])[1 + g % array_length(?::uuid[], 1)] END, "
+            + "CASE WHEN g % 5 = 1 THEN NULL ELSE (?::uuid[])[1 + (g / 5) % array_length(?::uuid[], 1)] END, "
             + "CASE WHEN g % 4 = 0 THEN 1 + g % 7 ELSE 0 END, "
             + "md5('m' || ? || g || ':0')::uuid, t.at, t.at, t.at + interval '24 hours', "
+            + "CASE WHEN t.at + interval '24 hours' < now() THEN t.at + interval '24 hours' END, "
+            + "CASE WHEN t.at + interval '24 hours' < now() THEN t.at + interval '24 hours' END, "
             + "CASE WHEN g % 10 = 0 THEN ARRAY['vip'] ELSE '{}'::text[] END, t.at - interval '1 day' "
             + "FROM generate_series(?, ?) g, LATERAL (SELECT now() - (g * 7919 % 2592000) * interval '1 second' AS at) t",
         tag, organization, channel, tag, agents, agents, tag, from, to);

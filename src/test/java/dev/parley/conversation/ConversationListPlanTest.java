@@ -82,17 +82,41 @@ class ConversationListPlanTest {
     assertIndexed("mine", new ListFilter(null, data.agentIds().get(3), false, null, null, false, null),
         "conversations_assignee_activity_idx");
     assertIndexed("mine and open", new ListFilter("open", data.agentIds().get(3), false, null, null, false, null),
-        "conversations_");
+        "conversations_open_assignee_activity_idx");
     // someone with nothing assigned (an admin, a new agent): the index says so at once, no walk through the list
     UUID admin = app.one("SELECT id FROM users WHERE email = $1", data.adminEmail()).getUUID(0);
     assertIndexed("mine and open, nothing assigned", new ListFilter("open", admin, false, null, null, false, null),
-        "conversations_assignee_activity_idx");
+        "conversations_open_assignee_activity_idx");
     // one in five is unassigned: reading the activity index and skipping the assigned ones is as good
     assertIndexed("unassigned", new ListFilter(null, null, true, null, null, false, null), "conversations_");
     assertIndexed("unread", new ListFilter("open", null, false, null, null, true, null), "conversations_");
     assertIndexed("labelled", new ListFilter(null, null, false, null, "vip", false, null), "conversations_");
     assertSearched("contact name", new ListFilter(null, null, false, null, null, false, "customer 4242"));
     assertSearched("contact number", new ListFilter("open", null, false, null, null, false, "2000004242"));
+  }
+
+  /**
+   * An agent with thousands of resolved conversations and none open: "my open conversations" is an empty range of
+   * an index, not a walk through the agent's closed ones (which took 5,000 rows and 5.5 ms a page).
+   */
+  @Test
+  void myOpenConversationsSkipNoClosedOnes() {
+    UUID agent = data.agentIds().get(19);
+    app.sql("UPDATE conversations SET assignee_id = $1 WHERE id IN (SELECT id FROM conversations "
+        + "WHERE organization_id = $2 AND status = 'closed' AND assignee_id IS DISTINCT FROM $1 LIMIT 5000)",
+        agent, data.organizationId());
+    app.sql("UPDATE conversations SET status = 'closed' WHERE organization_id = $1 AND assignee_id = $2",
+        data.organizationId(), agent);
+    app.sql("VACUUM (ANALYZE) conversations"); // as autovacuum leaves it: the closed rows' old versions gone
+    var query = ConversationStore.listQuery(data.organizationId(),
+        new ListFilter("open", agent, false, null, null, false, null), null, null, 51);
+    JsonObject plan = new JsonArray(app.parley.pool()
+        .preparedQuery("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + query.getKey()).execute(query.getValue()).await()
+        .iterator().next().getValue(0).toString()).getJsonObject(0).getJsonObject("Plan");
+    String text = plan.encode();
+    assertTrue(text.contains("conversations_open_assignee_activity_idx"), text);
+    long blocks = plan.getLong("Shared Hit Blocks") + plan.getLong("Shared Read Blocks");
+    assertTrue(blocks < 20, "read " + blocks + " blocks for an empty page: " + text);
   }
 
   @Test
