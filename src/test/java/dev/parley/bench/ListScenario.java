@@ -64,14 +64,20 @@ final class ListScenario {
           (i, intended) -> client.get(uris.get((int) (i % uris.size())), token));
       var all = new Histogram(3);
       var results = new JsonArray();
-      for (var query : queries.entrySet()) {
-        OpenLoop.Result run = OpenLoop.run(vertx, mode.listRate(), Duration.ofSeconds(mode.listSeconds()), 5_000,
-            (i, intended) -> client.get(query.getValue(), token));
-        all.add(run.latency());
-        results.add(Stats.step(run).put("filter", query.getKey()).put("uri", query.getValue().replace(first, "…")));
-        System.out.printf("list %-10s at %d/s: p50 %.2f ms, p99 %.2f ms, failed %d%n", query.getKey(), mode.listRate(),
-            run.latency().getValueAtPercentile(50) / 1000.0, run.latency().getValueAtPercentile(99) / 1000.0,
-            run.failed());
+      try (var db = Database.connect(pgUrl)) {
+        for (var query : queries.entrySet()) {
+          long[] before = background(db);
+          OpenLoop.Result run = OpenLoop.run(vertx, mode.listRate(), Duration.ofSeconds(mode.listSeconds()), 5_000,
+              (i, intended) -> client.get(query.getValue(), token));
+          long[] after = background(db);
+          all.add(run.latency());
+          results.add(Stats.step(run).put("filter", query.getKey()).put("uri", query.getValue().replace(first, "…"))
+              .put("checkpoints", after[0] - before[0]).put("autovacuum_runs", after[1] - before[1]));
+          System.out.printf("list %-10s at %d/s: p50 %.2f ms, p99 %.2f ms, failed %d, checkpoints %d, autovacuum runs "
+                  + "%d%n", query.getKey(), mode.listRate(), run.latency().getValueAtPercentile(50) / 1000.0,
+              run.latency().getValueAtPercentile(99) / 1000.0, run.failed(), after[0] - before[0],
+              after[1] - before[1]);
+        }
       }
       try (var db = Database.connect(pgUrl); var statement = db.createStatement();
            var rows = statement.executeQuery("SELECT pg_size_pretty(pg_database_size(current_database()))")) {
@@ -89,5 +95,26 @@ final class ListScenario {
     } finally {
       client.close();
     }
+  }
+
+  /**
+   * What PostgreSQL did besides answering, so far: checkpoints, and autovacuum and autoanalyze runs finished (of the
+   * tables the earlier scenarios wrote, for instance). Read before and after each step.
+   */
+  private static long[] background(java.sql.Connection db) throws java.sql.SQLException {
+    String checkpoints = db.getMetaData().getDatabaseMajorVersion() >= 17
+        ? "SELECT num_timed + num_requested FROM pg_stat_checkpointer"
+        : "SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter";
+    String autovacuums = "SELECT coalesce(sum(autovacuum_count + autoanalyze_count), 0) FROM pg_stat_all_tables";
+    long[] counts = new long[2];
+    try (var statement = db.createStatement()) {
+      for (int i = 0; i < 2; i++) {
+        try (var rows = statement.executeQuery(i == 0 ? checkpoints : autovacuums)) {
+          rows.next();
+          counts[i] = rows.getLong(1);
+        }
+      }
+    }
+    return counts;
   }
 }

@@ -33,9 +33,11 @@ final class OpenLoop {
    * @param seconds the schedule's length
    * @param latency microseconds from intended start to completion, successful operations only
    * @param completedPerSecond successful completions in each second since the start
+   * @param slowestPerSecond the longest latency (µs) of the successful operations due in each second of the schedule:
+   *     slow operations bunched in a few seconds point at a stall, spread over all of them at steady contention
    */
   record Result(double offeredPerSecond, long issued, long succeeded, long failed, long skipped, double seconds,
-      Histogram latency, long[] completedPerSecond) {
+      Histogram latency, long[] completedPerSecond, long[] slowestPerSecond) {
     double achievedPerSecond() {
       return succeeded / seconds;
     }
@@ -59,6 +61,7 @@ final class OpenLoop {
     long skipped = 0;
     int seconds = (int) Math.ceil(duration.toMillis() / 1000.0);
     var perSecond = new AtomicLongArray(seconds + 120);
+    var slowest = new AtomicLongArray(seconds);
     long total = Math.max(1, Math.round(ratePerSecond * duration.toMillis() / 1000.0));
     double periodNanos = 1e9 / ratePerSecond;
     long start = System.nanoTime() + 5_000_000;
@@ -95,8 +98,13 @@ final class OpenLoop {
             outstanding.decrementAndGet();
             long end = System.nanoTime();
             if (result.succeeded()) {
-              recorder.recordValue(Math.max(1, (end - intended) / 1000));
+              long micros = Math.max(1, (end - intended) / 1000);
+              recorder.recordValue(micros);
               succeeded.incrementAndGet();
+              int dueSecond = (int) ((intended - start) / 1_000_000_000L);
+              if (dueSecond >= 0 && dueSecond < slowest.length()) {
+                slowest.accumulateAndGet(dueSecond, micros, Math::max);
+              }
               int second = (int) ((end - start) / 1_000_000_000L);
               if (second >= 0 && second < perSecond.length()) {
                 perSecond.incrementAndGet(second);
@@ -115,10 +123,12 @@ final class OpenLoop {
     }
     long stuck = outstanding.get();
     long[] completed = new long[seconds];
+    long[] slowestDue = new long[seconds];
     for (int i = 0; i < seconds; i++) {
       completed[i] = perSecond.get(i);
+      slowestDue[i] = slowest.get(i);
     }
     return new Result(ratePerSecond, total - skipped, succeeded.get(), failed.get() + stuck, skipped,
-        duration.toMillis() / 1000.0, recorder.getIntervalHistogram(), completed);
+        duration.toMillis() / 1000.0, recorder.getIntervalHistogram(), completed, slowestDue);
   }
 }

@@ -2,6 +2,7 @@ package dev.parley.bench;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.Arrays;
 import org.HdrHistogram.Histogram;
 
 /** Histogram (microseconds) summaries in milliseconds, as the report writes them. */
@@ -50,6 +51,8 @@ final class Stats {
         .put("skipped", result.skipped())
         .put("seconds", result.seconds())
         .put("latency", latency(result.latency()))
-        .put("completed_per_second", series(result.completedPerSecond()));
+        .put("completed_per_second", series(result.completedPerSecond()))
+        .put("slowest_ms_per_second", Arrays.stream(result.slowestPerSecond())
+            .mapToObj(micros -> round(micros / 1000.0, 1)).collect(JsonArray::new, JsonArray::add, JsonArray::addAll));
   }
 }

@@ -1,5 +1,6 @@
 package dev.parley.bench;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Locale;
@@ -119,13 +120,18 @@ final class Summary {
       md.append("## Conversation list\n\n").append(n(list.getLong("conversations"))).append(" conversations, ")
           .append(n(list.getLong("messages"))).append(" messages (database ").append(list.getString("database_size"))
           .append("); each filter at ").append(list.getInteger("rate_per_filter")).append(" requests/s.\n\n")
-          .append("| filter | p50 ms | p99 ms | p99.9 ms | max ms | failed |\n|---|---:|---:|---:|---:|---:|\n");
+          .append("| filter | p50 ms | p99 ms | p99.9 ms | max ms | failed | seconds with a request over 20 ms "
+              + "| PostgreSQL checkpoints / autovacuum runs |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
       for (Object o : list.getJsonArray("filters")) {
         JsonObject step = (JsonObject) o;
         JsonObject l = step.getJsonObject("latency");
+        JsonArray slowest = step.getJsonArray("slowest_ms_per_second", new JsonArray());
+        long slowSeconds = slowest.stream().filter(ms -> ((Number) ms).doubleValue() > 20).count();
         md.append("| ").append(step.getString("filter")).append(" | ").append(l.getValue("p50_ms", "–")).append(" | ")
             .append(l.getValue("p99_ms", "–")).append(" | ").append(l.getValue("p999_ms", "–")).append(" | ")
             .append(l.getValue("max_ms", "–")).append(" | ").append(step.getLong("failed") + step.getLong("skipped"))
+            .append(" | ").append(slowSeconds).append(" of ").append(slowest.size()).append(" | ")
+            .append(step.getValue("checkpoints", "–")).append(" / ").append(step.getValue("autovacuum_runs", "–"))
             .append(" |\n");
       }
       md.append('\n');
