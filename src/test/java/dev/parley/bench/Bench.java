@@ -193,7 +193,7 @@ public final class Bench {
    * null off Linux. On a virtual machine, "steal" is time the hypervisor gave to other guests: a run with much of it
    * had less than its cores, and its figures are low by about that much.
    */
-  private static long[] cpuTimes() {
+  static long[] cpuTimes() {
     try {
       String[] fields = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
       long[] times = new long[Math.min(8, fields.length - 1)];
@@ -207,7 +207,7 @@ public final class Bench {
   }
 
   /** The share of all CPU time between the two readings that was stolen by the hypervisor, in per cent. */
-  private static Optional<Double> stolen(long[] before, long[] after) {
+  static Optional<Double> stolen(long[] before, long[] after) {
     if (before == null || after == null || before.length < 8 || after.length < 8) {
       return Optional.empty();
     }

@@ -4,6 +4,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
@@ -35,9 +36,12 @@ final class OpenLoop {
    * @param completedPerSecond successful completions in each second since the start
    * @param slowestPerSecond the longest latency (µs) of the successful operations due in each second of the schedule:
    *     slow operations bunched in a few seconds point at a stall, spread over all of them at steady contention
+   * @param stealPerSecond the share of the machine's CPU time the hypervisor stole in each second of the schedule (per
+   *     cent; empty off Linux), to line slow seconds up with
+   * @param steal the same over the whole schedule, or -1 off Linux
    */
   record Result(double offeredPerSecond, long issued, long succeeded, long failed, long skipped, double seconds,
-      Histogram latency, long[] completedPerSecond, long[] slowestPerSecond) {
+      Histogram latency, long[] completedPerSecond, long[] slowestPerSecond, double[] stealPerSecond, double steal) {
     double achievedPerSecond() {
       return succeeded / seconds;
     }
@@ -67,8 +71,17 @@ final class OpenLoop {
     long start = System.nanoTime() + 5_000_000;
     long next = 0;
     int tick = 0;
+    long[] cpuAtStart = Bench.cpuTimes();
+    long[] cpuBefore = cpuAtStart;
+    double[] steal = new double[cpuAtStart == null ? 0 : seconds];
+    int sampled = 0;
     while (next < total) {
       long now = System.nanoTime();
+      if (sampled < steal.length && now - start >= (sampled + 1) * 1_000_000_000L) {
+        long[] cpu = Bench.cpuTimes();
+        steal[sampled++] = Bench.stolen(cpuBefore, cpu).orElse(-1.0);
+        cpuBefore = cpu;
+      }
       long due = Math.min(total, (long) Math.floor((now - start) / periodNanos) + 1);
       if (due <= next) {
         LockSupport.parkNanos(Math.max(50_000, Math.min(1_000_000, start + (long) (next * periodNanos) - now)));
@@ -116,6 +129,7 @@ final class OpenLoop {
         }
       });
     }
+    double stealOverall = Bench.stolen(cpuAtStart, Bench.cpuTimes()).orElse(-1.0);
     // wait for the stragglers (bounded: whatever has not answered by then counts as failed)
     long drainUntil = System.nanoTime() + drain.toNanos();
     while (outstanding.get() > 0 && System.nanoTime() < drainUntil) {
@@ -129,6 +143,7 @@ final class OpenLoop {
       slowestDue[i] = slowest.get(i);
     }
     return new Result(ratePerSecond, total - skipped, succeeded.get(), failed.get() + stuck, skipped,
-        duration.toMillis() / 1000.0, recorder.getIntervalHistogram(), completed, slowestDue);
+        duration.toMillis() / 1000.0, recorder.getIntervalHistogram(), completed, slowestDue,
+        Arrays.copyOf(steal, sampled), stealOverall);
   }
 }

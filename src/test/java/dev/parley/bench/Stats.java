@@ -53,6 +53,9 @@ final class Stats {
         .put("latency", latency(result.latency()))
         .put("completed_per_second", series(result.completedPerSecond()))
         .put("slowest_ms_per_second", Arrays.stream(result.slowestPerSecond())
-            .mapToObj(micros -> round(micros / 1000.0, 1)).collect(JsonArray::new, JsonArray::add, JsonArray::addAll));
+            .mapToObj(micros -> round(micros / 1000.0, 1)).collect(JsonArray::new, JsonArray::add, JsonArray::addAll))
+        .put("cpu_steal_percent", result.steal() < 0 ? null : result.steal())
+        .put("cpu_steal_percent_per_second", Arrays.stream(result.stealPerSecond())
+            .boxed().collect(JsonArray::new, JsonArray::add, JsonArray::addAll));
   }
 }

@@ -40,8 +40,8 @@ final class Summary {
     if (ingest != null) {
       md.append("## Ingest\n\n").append(ingest.getString("mix")).append(".\n\n");
       md.append("| batch | offered events/s | committed events/s | messages/s | p50 ms | p99 ms | p99.9 ms | max ms | failed "
-          + "| Parley CPU (cores) | PostgreSQL CPU (cores) | sustained |\n"
-          + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+          + "| Parley CPU (cores) | PostgreSQL CPU (cores) | CPU stolen | sustained |\n"
+          + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
       for (String batch : List.of("batch_1", "batch_50")) {
         JsonObject run = ingest.getJsonObject(batch);
         if (run == null) {
@@ -57,6 +57,7 @@ final class Summary {
               .append(" | ").append(l.getValue("max_ms", "–")).append(" | ").append(step.getLong("failed") + step.getLong("skipped"))
               .append(" | ").append(step.getDouble("parley_cpu_cores")).append(" | ")
               .append(step.getValue("postgres_cpu_cores") == null ? "–" : step.getValue("postgres_cpu_cores"))
+              .append(" | ").append(stolen(step))
               .append(" | ").append(step.getBoolean("sustained") ? "yes" : "no").append(" |\n");
         }
       }
@@ -121,7 +122,8 @@ final class Summary {
           .append(n(list.getLong("messages"))).append(" messages (database ").append(list.getString("database_size"))
           .append("); each filter at ").append(list.getInteger("rate_per_filter")).append(" requests/s.\n\n")
           .append("| filter | p50 ms | p99 ms | p99.9 ms | max ms | failed | seconds with a request over 20 ms "
-              + "| PostgreSQL checkpoints / autovacuum runs |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+              + "| CPU stolen during the step | PostgreSQL checkpoints / autovacuum runs |\n"
+              + "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
       for (Object o : list.getJsonArray("filters")) {
         JsonObject step = (JsonObject) o;
         JsonObject l = step.getJsonObject("latency");
@@ -131,7 +133,8 @@ final class Summary {
             .append(l.getValue("p99_ms", "–")).append(" | ").append(l.getValue("p999_ms", "–")).append(" | ")
             .append(l.getValue("max_ms", "–")).append(" | ").append(step.getLong("failed") + step.getLong("skipped"))
             .append(" | ").append(slowSeconds).append(" of ").append(slowest.size()).append(" | ")
-            .append(step.getValue("checkpoints", "–")).append(" / ").append(step.getValue("autovacuum_runs", "–"))
+            .append(stolen(step))
+            .append(" | ").append(step.getValue("checkpoints", "–")).append(" / ").append(step.getValue("autovacuum_runs", "–"))
             .append(" |\n");
       }
       md.append('\n');
@@ -225,4 +228,8 @@ final class Summary {
     return String.format(Locale.ROOT, "%.1f", bytes / (double) (1L << 30));
   }
 
+  /** The share of CPU time the hypervisor stole during an open-loop step. */
+  private static String stolen(JsonObject step) {
+    return step.getValue("cpu_steal_percent") == null ? "–" : step.getValue("cpu_steal_percent") + " %";
+  }
 }
