@@ -18,6 +18,8 @@ import org.HdrHistogram.Histogram;
  * unread, a second page), each at a fixed open-loop rate; the requests are signed in as an agent.
  */
 final class ListScenario {
+  private static final String AUTOVACUUM_RUNS =
+      "SELECT coalesce(sum(autovacuum_count + autoanalyze_count), 0) FROM pg_stat_all_tables";
   private final Vertx vertx;
   private final Bench.Mode mode;
 
@@ -65,56 +67,49 @@ final class ListScenario {
       var all = new Histogram(3);
       var results = new JsonArray();
       try (var db = Database.connect(pgUrl)) {
+        String checkpoints = db.getMetaData().getDatabaseMajorVersion() >= 17
+            ? "SELECT num_timed + num_requested FROM pg_stat_checkpointer"
+            : "SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter";
         for (var query : queries.entrySet()) {
-          long[] before = background(db);
+          // what PostgreSQL did besides answering: checkpoints, and autovacuum and autoanalyze runs finished (of the
+          // tables the earlier scenarios wrote, for instance)
+          long checkpointsBefore = count(db, checkpoints);
+          long autovacuumsBefore = count(db, AUTOVACUUM_RUNS);
           OpenLoop.Result run = OpenLoop.run(vertx, mode.listRate(), Duration.ofSeconds(mode.listSeconds()), 5_000,
               (i, intended) -> client.get(query.getValue(), token));
-          long[] after = background(db);
+          long checkpointed = count(db, checkpoints) - checkpointsBefore;
+          long autovacuumed = count(db, AUTOVACUUM_RUNS) - autovacuumsBefore;
           all.add(run.latency());
           results.add(Stats.step(run).put("filter", query.getKey()).put("uri", query.getValue().replace(first, "…"))
-              .put("checkpoints", after[0] - before[0]).put("autovacuum_runs", after[1] - before[1]));
+              .put("checkpoints", checkpointed).put("autovacuum_runs", autovacuumed));
           System.out.printf("list %-10s at %d/s: p50 %.2f ms, p99 %.2f ms, failed %d, checkpoints %d, autovacuum runs "
                   + "%d%n", query.getKey(), mode.listRate(), run.latency().getValueAtPercentile(50) / 1000.0,
-              run.latency().getValueAtPercentile(99) / 1000.0, run.failed(), after[0] - before[0],
-              after[1] - before[1]);
+              run.latency().getValueAtPercentile(99) / 1000.0, run.failed(), checkpointed, autovacuumed);
         }
-      }
-      try (var db = Database.connect(pgUrl); var statement = db.createStatement();
-           var rows = statement.executeQuery("SELECT pg_size_pretty(pg_database_size(current_database()))")) {
-        rows.next();
-        return new JsonObject()
-            .put("conversations", data.conversations())
-            .put("messages", data.messages())
-            .put("generated_seconds", Stats.round(generated, 1))
-            .put("vacuum_seconds", Stats.round(vacuumed, 1))
-            .put("database_size", rows.getString(1))
-            .put("rate_per_filter", mode.listRate())
-            .put("latency", Stats.latency(all))
-            .put("filters", results);
+        try (var statement = db.createStatement();
+             var rows = statement.executeQuery("SELECT pg_size_pretty(pg_database_size(current_database()))")) {
+          rows.next();
+          return new JsonObject()
+              .put("conversations", data.conversations())
+              .put("messages", data.messages())
+              .put("generated_seconds", Stats.round(generated, 1))
+              .put("vacuum_seconds", Stats.round(vacuumed, 1))
+              .put("database_size", rows.getString(1))
+              .put("rate_per_filter", mode.listRate())
+              .put("latency", Stats.latency(all))
+              .put("filters", results);
+        }
       }
     } finally {
       client.close();
     }
   }
 
-  /**
-   * What PostgreSQL did besides answering, so far: checkpoints, and autovacuum and autoanalyze runs finished (of the
-   * tables the earlier scenarios wrote, for instance). Read before and after each step.
-   */
-  private static long[] background(java.sql.Connection db) throws java.sql.SQLException {
-    String checkpoints = db.getMetaData().getDatabaseMajorVersion() >= 17
-        ? "SELECT num_timed + num_requested FROM pg_stat_checkpointer"
-        : "SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter";
-    String autovacuums = "SELECT coalesce(sum(autovacuum_count + autoanalyze_count), 0) FROM pg_stat_all_tables";
-    long[] counts = new long[2];
-    try (var statement = db.createStatement()) {
-      for (int i = 0; i < 2; i++) {
-        try (var rows = statement.executeQuery(i == 0 ? checkpoints : autovacuums)) {
-          rows.next();
-          counts[i] = rows.getLong(1);
-        }
-      }
+  /** The one number a counting statement answers. */
+  private static long count(java.sql.Connection db, String sql) throws java.sql.SQLException {
+    try (var statement = db.createStatement(); var rows = statement.executeQuery(sql)) {
+      rows.next();
+      return rows.getLong(1);
     }
-    return counts;
   }
 }
