@@ -59,6 +59,7 @@ import dev.parley.push.PushShard;
 import dev.parley.push.WebSocketEndpoint;
 import dev.parley.schedule.ScheduleRoutes;
 import dev.parley.schedule.SchedulerVerticle;
+import dev.parley.store.BoundedRedis;
 import dev.parley.store.ChannelStore;
 import dev.parley.store.ConversationCache;
 import dev.parley.store.Database;
@@ -162,11 +163,12 @@ public final class Parley implements AutoCloseable {
         WebhookRequest.class, WebhookResponse.class, InboundBatch.class, ApplyResult.class, OrgEvent.class);
 
     pool = Database.pool(vertx, pgUrl, config.postgres().poolSize());
-    redis = Redis.createClient(vertx, new RedisOptions()
+    var boundedRedis = new BoundedRedis(vertx, Redis.createClient(vertx, new RedisOptions()
         .setConnectionString(redisUrl)
         .setMaxPoolSize(config.redis().poolSize())
         .setMaxPoolWaiting(10_000)
-        .setMaxWaitingHandlers(100_000));
+        .setMaxWaitingHandlers(100_000)), config.redis().timeout(), registry);
+    redis = boundedRedis;
 
     var keys = new RedisKeys(config.redis().keyPrefix());
     var channels = new ChannelStore(pool);
@@ -195,7 +197,7 @@ public final class Parley implements AutoCloseable {
     deploy(ParleyConfig.instancesOrCores(conversation.instances()), () -> new ConversationStateVerticle(
         pool, committer, rebuilder, providers, conversation.serviceWindow(), activity, registry));
     deploy(ParleyConfig.instancesOrCores(config.ingest().instances()),
-        () -> new IngestVerticle(providers, channels, config.ingest().applyTimeout()));
+        () -> new IngestVerticle(providers, channels, config.ingest().applyTimeout(), boundedRedis::available));
     // outbound dispatch works from its own small pool, so bulk sending never makes webhooks wait for a connection
     var dispatch = config.dispatch();
     dispatchPool = Database.pool(vertx, pgUrl, dispatch.poolSize());

@@ -34,6 +34,7 @@ public final class ConfigLoader {
     ENV_OVERRIDES.put("PARLEY_REDIS_URL", "redis.url");
     ENV_OVERRIDES.put("PARLEY_REDIS_KEY_PREFIX", "redis.key_prefix");
     ENV_OVERRIDES.put("PARLEY_REDIS_POOL_SIZE", "redis.pool_size");
+    ENV_OVERRIDES.put("PARLEY_REDIS_TIMEOUT", "redis.timeout");
     ENV_OVERRIDES.put("PARLEY_DATA_DIR", "data_dir");
     ENV_OVERRIDES.put("PARLEY_INGEST_INSTANCES", "ingest.instances");
     ENV_OVERRIDES.put("PARLEY_CONVERSATION_INSTANCES", "conversation.instances");
@@ -137,7 +138,8 @@ public final class ConfigLoader {
     var redis = new ParleyConfig.Redis(
         url(root, "redis.url", "redis", "rediss"),
         string(root, "redis.key_prefix", true),
-        integer(root, "redis.pool_size", 1, 512));
+        integer(root, "redis.pool_size", 1, 512),
+        duration(root, "redis.timeout"));
     String dataDir = string(root, "data_dir", false);
     var ingest = new ParleyConfig.Ingest(integer(root, "ingest.instances", 0, 256), duration(root, "ingest.apply_timeout"));
     var conversation = new ParleyConfig.Conversation(

@@ -41,8 +41,11 @@ public record ParleyConfig(
     }
   }
 
-  /** @param url {@code redis://host:port}; null starts an embedded Redis */
-  public record Redis(String url, String keyPrefix, int poolSize) {
+  /**
+   * @param url {@code redis://host:port}; null starts an embedded Redis
+   * @param timeout the bound of every Redis call; past it Redis counts as unavailable (see BoundedRedis)
+   */
+  public record Redis(String url, String keyPrefix, int poolSize, Duration timeout) {
     public boolean embedded() {
       return url == null;
     }

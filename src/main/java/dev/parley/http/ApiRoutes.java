@@ -5,6 +5,7 @@ import dev.parley.auth.Authenticator;
 import dev.parley.push.WebSocketEndpoint;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import io.vertx.ext.web.Route;
@@ -20,6 +21,9 @@ import io.vertx.ext.web.handler.BodyHandler;
  */
 public final class ApiRoutes {
   private static final int MAX_BODY_BYTES = 1024 * 1024;
+  /** The OpenAPI document of the whole HTTP surface, kept in step with the routes by a test. */
+  static final String OPENAPI = resource("/openapi.json");
+  private static final JsonObject OPENAPI_DOCUMENT = new JsonObject(OPENAPI);
 
   private final Authenticator authenticator;
   private final AuthRoutes auth;
@@ -51,6 +55,8 @@ public final class ApiRoutes {
         json.handle(ctx);
       }
     });
+    api.route().handler(RequestChecks.storableText());
+    RequestChecks.mountBodySchemas(api, "/api/v1", OPENAPI_DOCUMENT);
     auth.mountPublic(api);
     api.route().handler(Api.authenticate(authenticator));
     auth.mount(api);
@@ -59,6 +65,7 @@ public final class ApiRoutes {
     root.route("/api/v1/*").subRouter(api);
 
     Router rest = Router.router(vertx);
+    rest.route().handler(RequestChecks.storableText());
     rest.route().handler(Api.authenticate(authenticator));
     compat.forEach(group -> group.mount(rest));
     endWith(rest);
@@ -66,13 +73,15 @@ public final class ApiRoutes {
 
     Router platform = Router.router(vertx);
     platform.route().handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+    platform.route().handler(RequestChecks.storableText());
+    RequestChecks.mountBodySchemas(platform, "/functions/v1", OPENAPI_DOCUMENT);
     platform.route().handler(Api.authenticate(authenticator));
     functions.forEach(group -> group.mount(platform));
     platform.route().handler(ctx -> ctx.fail(ApiException.notFound("endpoint " + ctx.request().method() + " " + ctx.request().path())));
     platform.route().failureHandler(Api::platformFailure);
     root.route("/functions/v1/*").subRouter(platform);
 
-    root.get("/ws").handler(webSocket).failureHandler(Api::failure);
+    root.get("/ws").handler(RequestChecks.storableText()).handler(webSocket).failureHandler(Api::failure);
     List<String> found = new ArrayList<>(operationsOf(api, "/api/v1"));
     found.addAll(operationsOf(rest, "/rest/v1"));
     found.addAll(operationsOf(platform, "/functions/v1"));
@@ -95,12 +104,21 @@ public final class ApiRoutes {
     return operations;
   }
 
+  private static String resource(String name) {
+    try (var in = ApiRoutes.class.getResourceAsStream(name)) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.IOException | NullPointerException e) {
+      throw new IllegalStateException(name + " missing from the classpath", e);
+    }
+  }
+
   private static List<String> operationsOf(Router router, String prefix) {
     List<String> found = new ArrayList<>();
     for (Route route : router.getRoutes()) {
       // a route with path parameters keeps its declared path as its name
       String declared = route.getPath() != null ? route.getPath() : route.getName();
-      if (declared != null && declared.startsWith("/") && !route.methods().isEmpty()) {
+      if (declared != null && declared.startsWith("/") && !route.methods().isEmpty()
+          && !RequestChecks.BODY_CHECK.equals(route.getName())) {
         String path = prefix + declared.replaceAll(":([a-z_]+)", "{$1}");
         route.methods().forEach(method -> found.add(method.name() + " " + path));
       }

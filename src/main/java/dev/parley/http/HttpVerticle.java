@@ -30,8 +30,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class HttpVerticle extends VerticleBase {
   private static final String START = "parley.start";
-  /** The OpenAPI document of the whole HTTP surface, kept in step with the routes by a test. */
-  private static final String OPENAPI = resource("/openapi.json");
   /** The inbox loads only its own files and talks only to this server. */
   private static final String INBOX_POLICY = "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; "
       + "connect-src 'self' ws: wss:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -70,7 +68,7 @@ public final class HttpVerticle extends VerticleBase {
     health.mount(router);
     router.get("/openapi.json").handler(ctx -> ctx.response()
         .putHeader("content-type", "application/json")
-        .end(OPENAPI));
+        .end(ApiRoutes.OPENAPI));
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     // the reference inbox: static files that use only the public REST API and WebSocket
     router.get("/").handler(ctx -> ctx.redirect("/inbox/"));
@@ -154,14 +152,6 @@ public final class HttpVerticle extends VerticleBase {
       ErrorResponse.send(ctx.response(), 400, "malformed_payload", "the request could not be read");
     } else {
       ErrorResponse.send(ctx.response(), 500, "internal_error", "unexpected error");
-    }
-  }
-
-  private static String resource(String name) {
-    try (var in = HttpVerticle.class.getResourceAsStream(name)) {
-      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    } catch (java.io.IOException | NullPointerException e) {
-      throw new IllegalStateException(name + " missing from the classpath", e);
     }
   }
 }

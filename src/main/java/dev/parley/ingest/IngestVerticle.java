@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,12 +36,19 @@ public final class IngestVerticle extends VerticleBase {
   private final ProviderRegistry providers;
   private final ChannelStore channels;
   private final Duration applyTimeout;
+  private final BooleanSupplier redisAvailable;
   private ChannelDirectory directory;
 
-  public IngestVerticle(ProviderRegistry providers, ChannelStore channels, Duration applyTimeout) {
+  /**
+   * @param redisAvailable false while Redis does not answer in time: webhooks are then refused with 503 before they
+   *     are stored (the provider retries), since their events could be numbered for no client
+   */
+  public IngestVerticle(ProviderRegistry providers, ChannelStore channels, Duration applyTimeout,
+      BooleanSupplier redisAvailable) {
     this.providers = providers;
     this.channels = channels;
     this.applyTimeout = applyTimeout;
+    this.redisAvailable = redisAvailable;
   }
 
   @Override
@@ -89,15 +97,22 @@ public final class IngestVerticle extends VerticleBase {
       log.info("malformed webhook for channel {}: {}", channel.id(), e.getMessage());
       return Future.succeededFuture(WebhookResponse.error(400, "malformed", "malformed_payload", e.getMessage()));
     }
+    if (!redisAvailable.getAsBoolean()) {
+      return Future.succeededFuture(WebhookResponse.unavailable());
+    }
     return route(provider, channel, events).compose(routed -> {
+      int unrouted = events.size() - routed.size();
       if (routed.isEmpty()) {
-        return Future.succeededFuture(WebhookResponse.ok("accepted", summary(new ApplyResult(0, 0, 0, 0))));
+        return Future.succeededFuture(WebhookResponse.ok(unrouted > 0 ? "skipped" : "accepted",
+            summary(new ApplyResult(0, 0, 0, unrouted))));
       }
       return vertx.eventBus()
           .<ApplyResult>request(Addresses.CONVERSATION_APPLY_INBOUND, new InboundBatch(provider.name(), routed),
               new DeliveryOptions().setSendTimeout(applyTimeout.toMillis()))
           .map(reply -> {
-            ApplyResult result = reply.body();
+            ApplyResult applied = reply.body();
+            var result = new ApplyResult(applied.applied(), applied.duplicates(), applied.pending(),
+                applied.skipped() + unrouted);
             String outcome = result.applied() + result.pending() == 0 && result.duplicates() > 0 ? "duplicate" : "stored";
             return WebhookResponse.ok(outcome, summary(result));
           });

@@ -26,15 +26,17 @@ final class WhatsAppMessages {
   private static final Set<String> MEDIA = Set.of("image", "video", "audio", "document", "sticker");
 
   private final String routingKey;
+  private final Instant receivedAt;
 
-  WhatsAppMessages(String routingKey) {
+  WhatsAppMessages(String routingKey, Instant receivedAt) {
     this.routingKey = routingKey;
+    this.receivedAt = receivedAt;
   }
 
   /** A body-less message together with value-level {@code errors[]} is kept as unsupported with the errors. */
   InboundEvent message(JsonObject message, JsonObject profile, JsonArray valueErrors) {
     String id = requiredId(message, "id");
-    Instant timestamp = timestamp(message);
+    Instant timestamp = timestamp(message, receivedAt);
     String type = message.getString("type", "unsupported");
     if (type.equals("system")) {
       return system(message, id, timestamp);

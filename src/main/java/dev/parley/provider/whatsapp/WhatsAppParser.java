@@ -2,6 +2,7 @@ package dev.parley.provider.whatsapp;
 
 import dev.parley.provider.InboundEvent;
 import dev.parley.provider.MalformedPayload;
+import dev.parley.store.StorableText;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -29,16 +30,24 @@ final class WhatsAppParser {
   private static final long MAX_EPOCH_SECONDS = 253_402_300_799L;
 
   private final List<InboundEvent> events = new ArrayList<>();
+  private final Instant receivedAt;
+
+  /** {@code receivedAt}: when the webhook arrived, the time of events that carry none. */
+  WhatsAppParser(Instant receivedAt) {
+    this.receivedAt = receivedAt;
+  }
 
   List<InboundEvent> parse(Buffer raw) {
-    if (containsNul(raw)) { // PostgreSQL text and jsonb cannot hold U+0000; WhatsApp never sends it
-      throw new MalformedPayload("body contains a NUL character");
-    }
     JsonObject root;
     try {
       root = new JsonObject(raw);
     } catch (DecodeException | ClassCastException e) {
       throw new MalformedPayload("body is not a JSON object");
+    }
+    // PostgreSQL text and jsonb cannot hold U+0000 or a lone surrogate; WhatsApp never sends either
+    StorableText.Unstorable unstorable = StorableText.find(root, "");
+    if (unstorable != null) {
+      throw new MalformedPayload(unstorable.message());
     }
     try {
       if (!"whatsapp_business_account".equals(root.getValue("object"))) {
@@ -68,7 +77,7 @@ final class WhatsAppParser {
     List<JsonObject> contacts = objects(value, "contacts", false);
     List<JsonObject> messages = objects(value, "messages", false);
     List<JsonObject> errors = objects(value, "errors", false);
-    var builder = new WhatsAppMessages(routingKey);
+    var builder = new WhatsAppMessages(routingKey, receivedAt);
     for (int i = 0; i < messages.size(); i++) {
       JsonObject message = messages.get(i);
       JsonObject profile = contactFor(message, contacts, i, messages.size());
@@ -88,7 +97,7 @@ final class WhatsAppParser {
   private void status(String routingKey, JsonObject status) {
     String id = requiredId(status, "id");
     String state = required(status, "status");
-    Instant timestamp = timestamp(status);
+    Instant timestamp = timestamp(status, receivedAt);
     if (!STATUSES.contains(state)) {
       log.info("skipping WhatsApp status '{}' for {}", state, id);
       return;
@@ -203,19 +212,7 @@ final class WhatsAppParser {
     return value == null || value.length() <= MAX_ID_LENGTH ? value : value.substring(0, MAX_ID_LENGTH);
   }
 
-  private static boolean containsNul(Buffer raw) {
-    byte[] bytes = raw.getBytes();
-    for (int i = 0; i < bytes.length; i++) {
-      if (bytes[i] == 0) {
-        return true;
-      }
-      if (bytes[i] == '\\' && i + 5 < bytes.length && bytes[i + 1] == 'u' && bytes[i + 2] == '0'
-          && bytes[i + 3] == '0' && bytes[i + 4] == '0' && bytes[i + 5] == '0') {
-        return true;
-      }
-    }
-    return false;
-  }
+
 
   static Integer integer(JsonObject parent, String key) {
     Object value = parent.getValue(key);
@@ -228,9 +225,19 @@ final class WhatsAppParser {
     return Integer.valueOf(value.toString().trim());
   }
 
-  /** WhatsApp timestamps are Unix seconds, as a string. */
-  static Instant timestamp(JsonObject parent) {
-    long seconds = Long.parseLong(required(parent, "timestamp").trim());
+  /**
+   * WhatsApp timestamps are Unix seconds, as a string, and always present: the Cloud API documents no message or
+   * status without one. A missing, empty or zero one (never sent by WhatsApp, but seen from relays and test tools)
+   * is not a reason to refuse and lose the event, nor a time to show as 1970: it becomes {@code receivedAt}, when
+   * Parley received the webhook. Anything else that is not a time in range is malformed.
+   */
+  static Instant timestamp(JsonObject parent, Instant receivedAt) {
+    Object value = parent.getValue("timestamp");
+    String text = value == null ? "" : value.toString().trim();
+    if (text.isEmpty() || text.equals("0")) {
+      return receivedAt;
+    }
+    long seconds = Long.parseLong(text);
     if (seconds < 0 || seconds > MAX_EPOCH_SECONDS) {
       throw new MalformedPayload("timestamp " + seconds + " is out of range");
     }

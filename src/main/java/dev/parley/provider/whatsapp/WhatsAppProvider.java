@@ -7,6 +7,7 @@ import dev.parley.provider.Provider;
 import dev.parley.provider.ServiceWindow;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import java.time.Instant;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
@@ -47,7 +48,7 @@ public final class WhatsAppProvider implements Provider {
 
   @Override
   public List<InboundEvent> parse(Buffer rawBody) {
-    return new WhatsAppParser().parse(rawBody);
+    return new WhatsAppParser(Instant.now()).parse(rawBody);
   }
 
   @Override
