@@ -111,9 +111,18 @@ public final class RequestChecks {
         String routePath = path.substring(prefix.length()).replaceAll("\\{([A-Za-z_]+)}", ":$1");
         router.route(HttpMethod.valueOf(method.toUpperCase()), routePath)
             .setName(BODY_CHECK) // not an operation of its own (see ApiRoutes#operations)
-            .handler(check(validator, body.getBoolean("required", false)));
+            .handler(check(validator, resolved(schema, components), body.getBoolean("required", false)));
       }
     }
+  }
+
+  /** {@code schema}, or the component it refers to. */
+  private static JsonObject resolved(JsonObject schema, JsonObject components) {
+    String ref = schema.getString("$ref");
+    String prefix = "#/components/schemas/";
+    return ref != null && ref.startsWith(prefix)
+        ? components.getJsonObject("schemas", new JsonObject()).getJsonObject(ref.substring(prefix.length()), schema)
+        : schema;
   }
 
   /** {@code schema} without its {@link #VALUE_KEYWORDS}, at any depth (property names are kept whatever they are). */
@@ -142,7 +151,7 @@ public final class RequestChecks {
     return shape;
   }
 
-  private static Handler<RoutingContext> check(Validator validator, boolean required) {
+  private static Handler<RoutingContext> check(Validator validator, JsonObject schema, boolean required) {
     return ctx -> {
       if (multipart(ctx)) {
         ctx.next();
@@ -164,28 +173,53 @@ public final class RequestChecks {
       }
       OutputUnit result = validator.validate(body);
       if (Boolean.FALSE.equals(result.getValid())) {
-        ctx.fail(ApiException.invalid(describe(result)));
+        Problem problem = describe(result);
+        ctx.fail(new ApiException(400, errorCode(schema, problem.field()), problem.message()));
         return;
       }
       ctx.next();
     };
   }
 
-  /** The most specific error of a failed validation, as "field: what is wrong". */
-  static String describe(OutputUnit result) {
+  /** Where a body breaks its schema, and how. */
+  record Problem(String field, String error) {
+    String message() {
+      return field.isEmpty() ? "the body: " + error : field + ": " + error;
+    }
+  }
+
+  private static final java.util.regex.Pattern REQUIRED = java.util.regex.Pattern.compile("required property \"([^\"]+)\"");
+
+  /** The most specific error of a failed validation; a missing property is named itself ("message: is required"). */
+  static Problem describe(OutputUnit result) {
     OutputUnit best = result;
     List<OutputUnit> errors = result.getErrors();
     if (errors != null) {
       for (OutputUnit error : errors) {
-        if (error.getError() != null && (best.getError() == null
-            || depth(error.getInstanceLocation()) > depth(best.getInstanceLocation()))) {
+        if (error.getError() != null && (best.getError() == null || moreSpecific(error, best))) {
           best = error;
         }
       }
     }
     String field = field(best.getInstanceLocation());
     String error = best.getError() == null ? "does not match the schema" : best.getError();
-    return field.isEmpty() ? "the body: " + error : field + ": " + error;
+    var missing = REQUIRED.matcher(error);
+    if (missing.find()) {
+      return new Problem(field.isEmpty() ? missing.group(1) : field + "." + missing.group(1), "is required");
+    }
+    return new Problem(field, error);
+  }
+
+  /**
+   * The code to answer a shape error with: {@code invalid_request}, unless the top-level property it is in names
+   * its own with {@code x-error-code} in the document (a whole message object that is not one: {@code
+   * invalid_message}), which is the code the domain has always answered for it.
+   */
+  static String errorCode(JsonObject schema, String field) {
+    String property = field.split("[.\\[]", 2)[0];
+    Object code = schema.getJsonObject("properties", new JsonObject())
+        .getJsonObject(property, new JsonObject()).getValue("x-error-code");
+    return code instanceof String text ? text : "invalid_request";
   }
 
   /** {@code #/text/body} or {@code /labels/2} → {@code text.body}, {@code labels[2]}. */
@@ -207,6 +241,13 @@ public final class RequestChecks {
       }
     }
     return field.toString();
+  }
+
+  /** Deeper in the body, or as deep but deeper in the schema (a type error rather than "does not match"). */
+  private static boolean moreSpecific(OutputUnit error, OutputUnit than) {
+    int instance = Integer.compare(depth(error.getInstanceLocation()), depth(than.getInstanceLocation()));
+    return instance > 0 || instance == 0
+        && depth(error.getKeywordLocation()) > depth(than.getKeywordLocation());
   }
 
   private static int depth(String pointer) {
