@@ -46,6 +46,12 @@ public final class RequestChecks {
   private static final Set<String> SCHEMA_LISTS = Set.of("allOf", "anyOf", "oneOf", "prefixItems");
   private static final Set<String> SCHEMA_MAPS = Set.of("properties", "patternProperties", "$defs", "schemas");
   private static final String ABSENT = "parley.body.absent";
+  /**
+   * Marks a schema in the document whose value the route checks itself with a more precise answer (a template's
+   * parameters: {@code 422 template_parameters_invalid} naming the component and placeholder); the shape check
+   * accepts any value there.
+   */
+  private static final String CHECKED_BY_ROUTE = "x-checked-by-route";
   /** The name of the routes {@link #mountBodySchemas} adds. */
   static final String BODY_CHECK = "request body check";
 
@@ -128,6 +134,9 @@ public final class RequestChecks {
   /** {@code schema} without its {@link #VALUE_KEYWORDS}, at any depth (property names are kept whatever they are). */
   static JsonObject shape(JsonObject schema) {
     JsonObject shape = new JsonObject();
+    if (Boolean.TRUE.equals(schema.getValue(CHECKED_BY_ROUTE))) {
+      return shape; // any value: its route checks it, naming each problem its own way
+    }
     for (String key : schema.fieldNames()) {
       Object value = schema.getValue(key);
       if (VALUE_KEYWORDS.contains(key)) {
