@@ -128,6 +128,21 @@ class MediaApiTest {
   }
 
   @Test
+  void aFileNamePostgresCannotStoreIsRefusedNamingIt() throws Exception {
+    long before = app.one("SELECT count(*) AS n FROM media_files").getLong("n");
+    Buffer body = Buffer.buffer("--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a")
+        .appendByte((byte) 0).appendString(".jpg\"\r\nContent-Type: image/jpeg\r\n\r\n")
+        .appendBytes(Samples.jpeg()).appendString("\r\n--b0undary--\r\n");
+    var response = app.http.request(HttpMethod.POST, app.parley.httpPort(), "127.0.0.1", "/api/v1/media")
+        .putHeader("Authorization", "Bearer " + admin)
+        .putHeader("content-type", "multipart/form-data; boundary=b0undary")
+        .sendBuffer(body).await();
+    assertEquals(400, response.statusCode(), response.bodyAsString());
+    assertEquals("invalid_text", TestApp.errorCode(response), response.bodyAsString());
+    assertEquals(before, app.one("SELECT count(*) AS n FROM media_files").getLong("n"));
+  }
+
+  @Test
   void aFileOverItsTypesLimitIsRefusedWith413() throws Exception {
     var image = upload("big.jpg", "image/jpeg", Samples.padded(Samples.jpeg(), 5 * MB + 1), null);
     assertEquals(413, image.statusCode(), image.bodyAsString());
