@@ -40,6 +40,8 @@ public final class WindowTimerVerticle extends VerticleBase {
   private final ConversationStore conversations = new ConversationStore();
   private final MessageStore messages = new MessageStore();
   private boolean polling;
+  /** The last poll failed (Redis unavailable): one warning for the whole outage, not one a second. */
+  private boolean pollFailing;
 
   public WindowTimerVerticle(Pool pool, ConversationCache cache, StateRebuilder rebuilder,
       ParleyConfig.Conversation config, MeterRegistry metrics, EventPublisher publisher) {
@@ -69,8 +71,18 @@ public final class WindowTimerVerticle extends VerticleBase {
         .compose(due -> fireAll(due, now).map(due.size()))
         .onComplete(done -> {
           polling = false;
+          if (done.succeeded()) {
+            pollFailing = false;
+          }
           if (done.failed()) {
-            log.warn("window timer poll failed: {}", done.cause().toString());
+            // a pop that timed out may still have removed its timers in Redis: the rebuild schedules every unfired
+            // timer again from PostgreSQL (firing is guarded there, so none fires twice)
+            rebuilder.requestRebuild();
+            if (!pollFailing) {
+              log.warn("window timer poll failed: {}; timers are rebuilt from PostgreSQL once Redis answers",
+                  done.cause().toString());
+            }
+            pollFailing = true;
           } else if (done.result() == BATCH) {
             vertx.runOnContext(v -> poll()); // more are due
           }
