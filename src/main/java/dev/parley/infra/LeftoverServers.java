@@ -96,7 +96,7 @@ public final class LeftoverServers {
   }
 
   /** Live processes of {@code program} whose working directory is {@code dir} (Linux; none elsewhere). */
-  static List<ProcessHandle> runningIn(Path dir, String program) {
+  public static List<ProcessHandle> runningIn(Path dir, String program) {
     if (!Files.isDirectory(PROC)) {
       return List.of();
     }

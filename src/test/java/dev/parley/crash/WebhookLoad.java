@@ -1,0 +1,156 @@
+package dev.parley.crash;
+
+import dev.parley.testing.Fixtures;
+import dev.parley.testing.TestApp;
+import dev.parley.testing.WhatsAppPayloads;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.function.IntConsumer;
+
+/**
+ * Signed WhatsApp webhooks, one text message each from a few customers, posted by concurrent senders the way a
+ * provider delivers them: every answer is recorded, and whatever did not get a 2xx is delivered again later
+ * ({@link #redeliver}) until it does. Message ids are {@code wamid.<run>-<n>}.
+ */
+final class WebhookLoad {
+  static final int CUSTOMERS = 40;
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
+      .version(HttpClient.Version.HTTP_1_1).build();
+
+  final String run;
+  final int count;
+  private final String[] bodies;
+  /** The last HTTP status each webhook got; 0 = never answered (refused, cut, timed out). */
+  final AtomicIntegerArray status;
+  /** 2xx answers received, all deliveries together (a redelivery of a stored webhook is acknowledged again). */
+  final AtomicInteger acknowledged = new AtomicInteger();
+  /** Answers by status over the whole run (0 = no answer). */
+  final java.util.concurrent.ConcurrentHashMap<Integer, AtomicInteger> answers = new java.util.concurrent.ConcurrentHashMap<>();
+
+  WebhookLoad(String run, int count) {
+    this.run = run;
+    this.count = count;
+    this.bodies = new String[count];
+    this.status = new AtomicIntegerArray(count);
+    Instant at = TestApp.now();
+    for (int i = 0; i < count; i++) {
+      String from = "4915" + (100000000 + i % CUSTOMERS);
+      bodies[i] = WhatsAppPayloads.text(from, "Customer " + i % CUSTOMERS, providerId(i), at, "crash test " + i);
+    }
+  }
+
+  String providerId(int i) {
+    return "wamid." + run + "-" + i;
+  }
+
+  /**
+   * Posts every webhook once with {@code concurrency} senders to {@code port}, calling {@code afterAck} with the
+   * number of 2xx so far after each one (from the sender's thread), and {@code pauseMillis} between posts of one
+   * sender. Returns when all were tried.
+   */
+  void postAll(int port, int concurrency, long pauseMillis, IntConsumer afterAck) throws InterruptedException {
+    AtomicInteger next = new AtomicInteger();
+    ExecutorService senders = Executors.newFixedThreadPool(concurrency);
+    for (int s = 0; s < concurrency; s++) {
+      senders.submit(() -> {
+        for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+          int answer = post(port, i);
+          if (answer / 100 == 2) {
+            afterAck.accept(acknowledged.get());
+          }
+          if (pauseMillis > 0) {
+            ChildJvm.sleep(pauseMillis);
+          }
+        }
+      });
+    }
+    senders.shutdown();
+    if (!senders.awaitTermination(3, TimeUnit.MINUTES)) {
+      senders.shutdownNow();
+      throw new AssertionError("the webhook senders did not finish");
+    }
+  }
+
+  /** Delivers again every webhook without a 2xx yet, until each has one (at most {@code rounds} rounds). */
+  int redeliver(int port, int rounds) {
+    int redelivered = 0;
+    for (int round = 0; round < rounds; round++) {
+      List<Integer> pending = unacknowledged();
+      if (pending.isEmpty()) {
+        return redelivered;
+      }
+      for (int i : pending) {
+        post(port, i);
+        redelivered++;
+      }
+      ChildJvm.sleep(500);
+    }
+    return redelivered;
+  }
+
+  List<Integer> unacknowledged() {
+    List<Integer> pending = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      if (status.get(i) / 100 != 2) {
+        pending.add(i);
+      }
+    }
+    return pending;
+  }
+
+  /** Webhooks whose last answer was 2xx. */
+  List<Integer> acknowledgedIds() {
+    List<Integer> acked = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      if (status.get(i) / 100 == 2) {
+        acked.add(i);
+      }
+    }
+    return acked;
+  }
+
+  int answers(int code) {
+    var counter = answers.get(code);
+    return counter == null ? 0 : counter.get();
+  }
+
+  /** One delivery of webhook {@code i}; returns its status (0 without an answer). */
+  int post(int port, int i) {
+    int code;
+    String body = bodies[i];
+    try {
+      var response = HTTP.send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + port + "/webhooks/whatsapp/" + TestApp.CHANNEL_ID))
+          .timeout(Duration.ofSeconds(20))
+          .header("content-type", "application/json")
+          .header("X-Hub-Signature-256", Fixtures.sign(body, TestApp.APP_SECRET))
+          .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.discarding());
+      code = response.statusCode();
+    } catch (IOException e) {
+      code = 0;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      code = 0;
+    }
+    answers.computeIfAbsent(code, c -> new AtomicInteger()).incrementAndGet();
+    if (code / 100 == 2) {
+      acknowledged.incrementAndGet();
+      status.set(i, code);
+    } else if (status.get(i) / 100 != 2) {
+      status.set(i, code);
+    }
+    return code;
+  }
+}
