@@ -71,8 +71,8 @@ class KillDuringWebhooksTest {
       var load = new WebhookLoad("crash" + UUID.randomUUID().toString().substring(0, 8), WEBHOOKS);
       var killed = new AtomicBoolean();
       long[] killedAt = new long[1];
-      load.postAll(port, 16, 0, acks -> {
-        if (acks >= KILL_AFTER_ACKS && killed.compareAndSet(false, true)) {
+      load.postAll(port, 16, 0, (webhook, status) -> {
+        if (load.acknowledged.get() >= KILL_AFTER_ACKS && killed.compareAndSet(false, true)) {
           parley.kill();
           killedAt[0] = System.nanoTime();
         }

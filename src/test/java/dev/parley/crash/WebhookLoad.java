@@ -17,7 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
-import java.util.function.IntConsumer;
+import java.util.function.BiConsumer;
 
 /**
  * Signed WhatsApp webhooks, one text message each from a few customers, posted by concurrent senders the way a
@@ -32,18 +32,24 @@ final class WebhookLoad {
   final String run;
   final int count;
   private final String[] bodies;
-  /** The last HTTP status each webhook got; 0 = never answered (refused, cut, timed out). */
+  /** The last HTTP status each webhook got; 0 = no answer (refused, cut, timed out); -1 = never posted. */
   final AtomicIntegerArray status;
   /** 2xx answers received, all deliveries together (a redelivery of a stored webhook is acknowledged again). */
   final AtomicInteger acknowledged = new AtomicInteger();
   /** Answers by status over the whole run (0 = no answer). */
   final java.util.concurrent.ConcurrentHashMap<Integer, AtomicInteger> answers = new java.util.concurrent.ConcurrentHashMap<>();
 
+  /** Set to make {@link #postAll} senders stop taking new webhooks (those never posted stay unanswered). */
+  volatile boolean halted;
+
   WebhookLoad(String run, int count) {
     this.run = run;
     this.count = count;
     this.bodies = new String[count];
     this.status = new AtomicIntegerArray(count);
+    for (int i = 0; i < count; i++) {
+      status.set(i, -1);
+    }
     Instant at = TestApp.now();
     for (int i = 0; i < count; i++) {
       String from = "4915" + (100000000 + i % CUSTOMERS);
@@ -56,20 +62,18 @@ final class WebhookLoad {
   }
 
   /**
-   * Posts every webhook once with {@code concurrency} senders to {@code port}, calling {@code afterAck} with the
-   * number of 2xx so far after each one (from the sender's thread), and {@code pauseMillis} between posts of one
-   * sender. Returns when all were tried.
+   * Posts every webhook once (until {@link #halted}) with {@code concurrency} senders to {@code port}, calling
+   * {@code onAnswer} with the webhook's number and status after each post (from the sender's thread), and pausing
+   * {@code pauseMillis} between posts of one sender. Returns when all were tried.
    */
-  void postAll(int port, int concurrency, long pauseMillis, IntConsumer afterAck) throws InterruptedException {
+  void postAll(int port, int concurrency, long pauseMillis, BiConsumer<Integer, Integer> onAnswer)
+      throws InterruptedException {
     AtomicInteger next = new AtomicInteger();
     ExecutorService senders = Executors.newFixedThreadPool(concurrency);
     for (int s = 0; s < concurrency; s++) {
       senders.submit(() -> {
-        for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
-          int answer = post(port, i);
-          if (answer / 100 == 2) {
-            afterAck.accept(acknowledged.get());
-          }
+        for (int i = next.getAndIncrement(); i < count && !halted; i = next.getAndIncrement()) {
+          onAnswer.accept(i, post(port, i));
           if (pauseMillis > 0) {
             ChildJvm.sleep(pauseMillis);
           }
@@ -100,10 +104,11 @@ final class WebhookLoad {
     return redelivered;
   }
 
+  /** Webhooks posted (at least once) without a 2xx so far: what the provider delivers again. */
   List<Integer> unacknowledged() {
     List<Integer> pending = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      if (status.get(i) / 100 != 2) {
+      if (status.get(i) != -1 && status.get(i) / 100 != 2) {
         pending.add(i);
       }
     }
