@@ -59,6 +59,7 @@ public final class EmbeddedRedisServer implements AutoCloseable {
   @Override
   public void close() throws IOException {
     server.stop();
+    Files.deleteIfExists(pidFile()); // stopped with SIGKILL (onShutdownForceStop), it could not remove it itself
     log.info("embedded Redis stopped");
   }
 
