@@ -16,6 +16,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #close} stops the servers in reverse order, dismisses the guardian, then releases the lock.</li>
  * </ol>
  * PostgreSQL lives in {@code <dir>/postgres}, Redis in {@code <dir>/redis}. Blocking: call from the main thread.
+ *
+ * <p>A leftover server is stopped rather than adopted: zonky cannot attach to a running postmaster (it always runs
+ * {@code pg_ctl start}), the leftover runs with the settings and binaries of an earlier start (fsync, a version since
+ * replaced), its guardian may be stopping it at that very moment, and a fast shutdown takes about a second.
  */
 public final class EmbeddedStores implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedStores.class);

@@ -156,6 +156,8 @@ public final class LeftoverServers {
     try {
       new ProcessBuilder("kill", "-s", signal, Long.toString(pid)).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(10, TimeUnit.SECONDS);
+    } catch (IOException noKillCommand) { // Windows: no signals, only termination
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while signalling pid " + pid, e);

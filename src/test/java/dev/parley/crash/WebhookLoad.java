@@ -87,21 +87,31 @@ final class WebhookLoad {
     }
   }
 
-  /** Delivers again every webhook without a 2xx yet, until each has one (at most {@code rounds} rounds). */
-  int redeliver(int port, int rounds) {
-    int redelivered = 0;
+  /** Delivers again every webhook without a 2xx yet (8 at a time), until each has one (at most {@code rounds} rounds). */
+  int redeliver(int port, int rounds) throws InterruptedException {
+    AtomicInteger redelivered = new AtomicInteger();
     for (int round = 0; round < rounds; round++) {
       List<Integer> pending = unacknowledged();
       if (pending.isEmpty()) {
-        return redelivered;
+        break;
       }
+      ExecutorService senders = Executors.newFixedThreadPool(8);
       for (int i : pending) {
-        post(port, i);
-        redelivered++;
+        senders.submit(() -> {
+          post(port, i);
+          redelivered.incrementAndGet();
+        });
       }
-      ChildJvm.sleep(500);
+      senders.shutdown();
+      if (!senders.awaitTermination(3, TimeUnit.MINUTES)) {
+        senders.shutdownNow();
+        throw new AssertionError("the redelivery did not finish");
+      }
+      if (!unacknowledged().isEmpty()) {
+        ChildJvm.sleep(500);
+      }
     }
-    return redelivered;
+    return redelivered.get();
   }
 
   /** Webhooks posted (at least once) without a 2xx so far: what the provider delivers again. */
