@@ -82,7 +82,7 @@ public final class LeftoverServers {
     Files.deleteIfExists(dir.resolve(pidFileName));
   }
 
-  /** Whether {@code process} runs {@code program} with {@code dir} as its working directory (or, without /proc, names it). */
+  /** Whether {@code process} runs {@code program} in {@code dir} (its working directory; without /proc: names it). */
   static boolean isServerOf(ProcessHandle process, Path dir, String program) {
     if (!executable(process).map(name -> name.startsWith(program)).orElse(false)) {
       return false;

@@ -86,7 +86,8 @@ class KillDuringSendsTest {
       long guardian = guardianOf(first);
       sendAll(port, conversations, key, acknowledged, acks -> {
         if (acks >= KILL_AFTER_ACKS && killed.compareAndSet(false, true)) {
-          ProcessHandle.of(guardian).ifPresent(ProcessHandle::destroyForcibly); // the guardian first: nothing stops the stores
+          // the guardian first, so that nothing stops the stores
+          ProcessHandle.of(guardian).ifPresent(ProcessHandle::destroyForcibly);
           first.kill();
           killedAt[0] = System.nanoTime();
         }
@@ -175,7 +176,8 @@ class KillDuringSendsTest {
       }
       left = ChildJvm.cleanUp(dataDir);
     }
-    assertEquals(0, left, "embedded servers left running after Parley stopped"); // not in finally: it would hide a failure
+    // not in the finally block: a failure there would hide the test's own
+    assertEquals(0, left, "embedded servers left running after Parley stopped");
   }
 
   /** Parley message id (echoed as biz_opaque_callback_data) -> times the simulator accepted it. */

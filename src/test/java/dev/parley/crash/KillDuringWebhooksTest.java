@@ -37,7 +37,8 @@ class KillDuringWebhooksTest {
     } finally {
       left = ChildJvm.cleanUp(dataDir);
     }
-    assertEquals(0, left, "embedded servers left running after Parley stopped"); // not in finally: it would hide a failure
+    // not in the finally block: a failure there would hide the test's own
+    assertEquals(0, left, "embedded servers left running after Parley stopped");
   }
 
   @Test

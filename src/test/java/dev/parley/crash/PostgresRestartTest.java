@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -19,6 +20,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -65,10 +67,11 @@ class PostgresRestartTest {
 
   @Test
   void secondParleyOnTheSameDataDirectoryIsRefusedAtOnce() throws Exception {
-    var second = new java.util.HashMap<>(env);
+    var second = new HashMap<>(env);
     second.put("PARLEY_HTTP_PORT", Integer.toString(ChildJvm.freePort()));
     long started = System.nanoTime();
-    try (ChildJvm refused = ChildJvm.parley("postgres-restart-second", second, Integer.parseInt(second.get("PARLEY_HTTP_PORT")))) {
+    int port = Integer.parseInt(second.get("PARLEY_HTTP_PORT"));
+    try (ChildJvm refused = ChildJvm.parley("postgres-restart-second", second, port)) {
       throw new AssertionError("a second Parley started on the data directory of pid " + parley.pid());
     } catch (IOException expected) {
       assertTrue(expected.getMessage().contains("exited with 1"), expected.getMessage());
@@ -186,7 +189,7 @@ class PostgresRestartTest {
   private static List<String> postmasterOptions(Path pgDir) throws IOException {
     String line = Files.readString(pgDir.resolve("postmaster.opts")).strip();
     List<String> tokens = new ArrayList<>();
-    var matcher = java.util.regex.Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"|(\\S+)").matcher(line);
+    var matcher = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"|(\\S+)").matcher(line);
     while (matcher.find()) {
       tokens.add(matcher.group(1) != null ? matcher.group(1) : matcher.group(2));
     }

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -37,7 +38,7 @@ final class WebhookLoad {
   /** 2xx answers received, all deliveries together (a redelivery of a stored webhook is acknowledged again). */
   final AtomicInteger acknowledged = new AtomicInteger();
   /** Answers by status over the whole run (0 = no answer). */
-  final java.util.concurrent.ConcurrentHashMap<Integer, AtomicInteger> answers = new java.util.concurrent.ConcurrentHashMap<>();
+  final ConcurrentHashMap<Integer, AtomicInteger> answers = new ConcurrentHashMap<>();
 
   /** Set to make {@link #postAll} senders stop taking new webhooks (those never posted stay unanswered). */
   volatile boolean halted;
@@ -87,7 +88,7 @@ final class WebhookLoad {
     }
   }
 
-  /** Delivers again every webhook without a 2xx yet (8 at a time), until each has one (at most {@code rounds} rounds). */
+  /** Delivers again each webhook without a 2xx yet, 8 at a time, until each has one (at most {@code rounds} rounds). */
   int redeliver(int port, int rounds) throws InterruptedException {
     AtomicInteger redelivered = new AtomicInteger();
     for (int round = 0; round < rounds; round++) {
