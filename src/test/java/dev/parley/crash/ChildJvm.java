@@ -17,6 +17,8 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,6 +29,12 @@ import java.util.concurrent.TimeUnit;
  */
 final class ChildJvm implements AutoCloseable {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  /** Children still running: killed if the test JVM exits first (their guardians then stop their stores). */
+  private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(Process::destroyForcibly), "crash-children"));
+  }
 
   private final String name;
   private final Process process;
@@ -86,7 +94,10 @@ final class ChildJvm implements AutoCloseable {
         builder.environment().put(key, value);
       }
     });
-    var child = new ChildJvm(name, builder.start(), port, log);
+    Process process = builder.start();
+    LIVE.add(process);
+    process.onExit().thenRun(() -> LIVE.remove(process));
+    var child = new ChildJvm(name, process, port, log);
     try {
       child.awaitReady(probe, Duration.ofMinutes(2));
     } catch (IOException | RuntimeException e) {
