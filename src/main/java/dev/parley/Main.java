@@ -3,6 +3,7 @@ package dev.parley;
 import dev.parley.config.ConfigException;
 import dev.parley.config.ConfigLoader;
 import dev.parley.config.ParleyConfig;
+import dev.parley.infra.DataDirLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +25,9 @@ public final class Main {
     try {
       Parley parley = Parley.start(config);
       Runtime.getRuntime().addShutdownHook(new Thread(parley::close, "parley-shutdown"));
+    } catch (DataDirLock.InUse e) {
+      log.error("Parley cannot start: {}", e.getMessage()); // the whole story; a stack trace would only hide it
+      System.exit(1);
     } catch (Exception e) {
       log.error("Parley failed to start", e);
       System.exit(1);

@@ -34,8 +34,7 @@ import dev.parley.demo.DemoRoutes;
 import dev.parley.dispatch.Sender;
 import dev.parley.http.ApiRoutes;
 import dev.parley.http.HttpVerticle;
-import dev.parley.infra.EmbeddedPostgresServer;
-import dev.parley.infra.EmbeddedRedisServer;
+import dev.parley.infra.EmbeddedStores;
 import dev.parley.ingest.IngestVerticle;
 import dev.parley.ingest.WebhookRequest;
 import dev.parley.ingest.WebhookResponse;
@@ -102,7 +101,7 @@ public final class Parley implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Parley.class);
 
   private final ParleyConfig config;
-  private final Deque<AutoCloseable> embedded = new ArrayDeque<>();
+  private EmbeddedStores embedded;
   private final Deque<String> deployments = new ArrayDeque<>();
   private final List<HttpVerticle> httpVerticles = new CopyOnWriteArrayList<>();
   private Vertx vertx;
@@ -134,17 +133,17 @@ public final class Parley implements AutoCloseable {
   }
 
   private void startAll() throws Exception {
+    if (config.postgres().embedded() || config.redis().embedded()) {
+      // locks the data directory, stops what a crashed Parley left running there, guards against the next crash
+      embedded = EmbeddedStores.open(config.dataDir());
+    }
     pgUrl = config.postgres().url();
     if (config.postgres().embedded()) {
-      var postgres = EmbeddedPostgresServer.start(config.dataDir().resolve("postgres"));
-      embedded.push(postgres);
-      pgUrl = postgres.url("parley");
+      pgUrl = embedded.startPostgres().url("parley");
     }
     redisUrl = config.redis().url();
     if (config.redis().embedded()) {
-      var server = EmbeddedRedisServer.start(config.dataDir().resolve("redis"));
-      embedded.push(server);
-      redisUrl = server.url();
+      redisUrl = embedded.startRedis().url();
     }
     log.info("PostgreSQL {}, Redis {}", ConfigLoader.redact(pgUrl), ConfigLoader.redact(redisUrl));
     Database.prepare(pgUrl);
@@ -335,9 +334,8 @@ public final class Parley implements AutoCloseable {
     if (vertx != null) {
       quietly("close Vert.x", () -> vertx.close().await());
     }
-    while (!embedded.isEmpty()) {
-      AutoCloseable server = embedded.pop();
-      quietly("stop " + server.getClass().getSimpleName(), server::close);
+    if (embedded != null) {
+      quietly("stop the embedded servers", embedded::close);
     }
     log.info("Parley stopped");
   }

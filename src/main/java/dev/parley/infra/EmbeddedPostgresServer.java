@@ -18,13 +18,20 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
   public static final String FSYNC_PROPERTY = "parley.embedded.fsync";
 
   private final EmbeddedPostgres postgres;
+  private final Path dataDir;
 
-  private EmbeddedPostgresServer(EmbeddedPostgres postgres) {
+  private EmbeddedPostgresServer(EmbeddedPostgres postgres, Path dataDir) {
     this.postgres = postgres;
+    this.dataDir = dataDir;
   }
 
-  /** Starts PostgreSQL on a free loopback port with its files in {@code dataDir}. */
+  /**
+   * Starts PostgreSQL on a free loopback port with its files in {@code dataDir}. A postmaster still running there
+   * makes this fail after zonky's 10 s wait: {@link EmbeddedStores} stops such leftovers first.
+   */
   public static EmbeddedPostgresServer start(Path dataDir) throws IOException {
+    // absolute, so that the postmaster's command line names its directory (how a leftover is recognised without /proc)
+    dataDir = dataDir.toAbsolutePath().normalize();
     Files.createDirectories(dataDir.getParent());
     EmbeddedPostgres postgres = EmbeddedPostgres.builder()
         .setDataDirectory(dataDir)
@@ -39,7 +46,12 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         .start();
     log.info("embedded PostgreSQL listening on 127.0.0.1:{} (data in {}, fsync {})", postgres.getPort(), dataDir,
         System.getProperty(FSYNC_PROPERTY, "true"));
-    return new EmbeddedPostgresServer(postgres);
+    return new EmbeddedPostgresServer(postgres, dataDir);
+  }
+
+  /** {@code postmaster.pid}: the postmaster's PID on its first line while it runs. */
+  public Path pidFile() {
+    return dataDir.resolve("postmaster.pid");
   }
 
   /** A URL for the given database on this server (user postgres, trust authentication). */

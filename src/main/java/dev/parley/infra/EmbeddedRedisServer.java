@@ -15,28 +15,41 @@ import redis.embedded.RedisServer;
 public final class EmbeddedRedisServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedRedisServer.class);
 
+  /** The file in its working directory where Redis writes its PID (removed when it stops normally). */
+  public static final String PID_FILE = "redis.pid";
+
   private final RedisServer server;
   private final int port;
+  private final Path workDir;
 
-  private EmbeddedRedisServer(RedisServer server, int port) {
+  private EmbeddedRedisServer(RedisServer server, int port, Path workDir) {
     this.server = server;
     this.port = port;
+    this.workDir = workDir;
   }
 
+  /** Starts Redis on a free loopback port, working in {@code workDir} (its pid file is written there). */
   public static EmbeddedRedisServer start(Path workDir) throws IOException {
     Files.createDirectories(workDir);
+    workDir = workDir.toAbsolutePath().normalize();
     int port = freePort();
     RedisServer server = RedisServer.newRedisServer()
         .port(port)
         .bind("127.0.0.1")
-        .setting("dir " + workDir.toAbsolutePath())
+        .setting("dir " + workDir)
+        .setting("pidfile " + workDir.resolve(PID_FILE))
         .setting("save \"\"")
         .setting("appendonly no")
         .onShutdownForceStop(true)
         .build();
     server.start();
     log.info("embedded Redis listening on 127.0.0.1:{}", port);
-    return new EmbeddedRedisServer(server, port);
+    return new EmbeddedRedisServer(server, port, workDir);
+  }
+
+  /** Where Redis wrote its PID. */
+  public Path pidFile() {
+    return workDir.resolve(PID_FILE);
   }
 
   public String url() {
@@ -46,6 +59,7 @@ public final class EmbeddedRedisServer implements AutoCloseable {
   @Override
   public void close() throws IOException {
     server.stop();
+    Files.deleteIfExists(pidFile()); // stopped with SIGKILL (onShutdownForceStop), it could not remove it itself
     log.info("embedded Redis stopped");
   }
 

@@ -3,7 +3,7 @@ package dev.parley.tools;
 import dev.parley.auth.PasswordHasher;
 import dev.parley.config.ConfigLoader;
 import dev.parley.config.ParleyConfig;
-import dev.parley.infra.EmbeddedPostgresServer;
+import dev.parley.infra.EmbeddedStores;
 import dev.parley.store.Database;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -158,10 +158,10 @@ public final class Dataset {
     }
     ParleyConfig config = ConfigLoader.load();
     String url = config.postgres().url();
-    EmbeddedPostgresServer embedded = null;
-    if (config.postgres().embedded()) {
-      embedded = EmbeddedPostgresServer.start(config.dataDir().resolve("postgres"));
-      url = embedded.url("parley");
+    EmbeddedStores embedded = null;
+    if (config.postgres().embedded()) { // same data directory as Parley: same lock, same leftover handling
+      embedded = EmbeddedStores.open(config.dataDir());
+      url = embedded.startPostgres().url("parley");
     }
     try {
       Database.prepare(url);
