@@ -250,6 +250,7 @@ class RestFuzzTest {
       }
       cases.add(new Case("content type " + type, target, mutated, valid));
     }
+    cases.add(MultipartCases.longPartHeader(target, headers));
     // each property: the first few mutations for every top-level one, then a seeded sample of all the others
     List<Case> sampled = new ArrayList<>();
     for (Property property : values.properties(op.bodySchema(), 3)) {

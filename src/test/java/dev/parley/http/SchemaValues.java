@@ -93,8 +93,10 @@ final class SchemaValues {
     if (object.getValue("type") instanceof String kind && properties.getJsonObject(kind) != null) {
       object.put(kind, valid(doc.resolve(properties.getJsonObject(kind)), kind, depth + 1));
     }
-    if (object.getValue("type") instanceof String kind && kind.equals("text") && !object.containsKey("text")) {
-      object.put("text", new JsonObject().put("body", "fuzz text"));
+    // nothing required (an update, "one of these"): the first property, so that the body asks for something
+    if (object.isEmpty() && !properties.isEmpty()) {
+      String first = properties.fieldNames().iterator().next();
+      object.put(first, valid(doc.resolve(properties.getJsonObject(first)), first, depth + 1));
     }
     return object;
   }
