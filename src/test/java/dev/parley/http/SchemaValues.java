@@ -93,6 +93,18 @@ final class SchemaValues {
     if (object.getValue("type") instanceof String kind && properties.getJsonObject(kind) != null) {
       object.put(kind, valid(doc.resolve(properties.getJsonObject(kind)), kind, depth + 1));
     }
+    // the content of a message-like body, optional where another field may stand in for it
+    for (String content : List.of("message", "text", "body")) {
+      JsonObject property = properties.getJsonObject(content);
+      if (property != null && !object.containsKey(content)
+          && OpenApiOperations.types(doc.resolve(property)).contains("string")) {
+        object.put(content, valid(doc.resolve(property), content, depth + 1));
+      }
+    }
+    // a Cloud API message whose schema leaves the object named by its type free: a text gets a body
+    if ("text".equals(object.getValue("type")) && !object.containsKey("text")) {
+      object.put("text", new JsonObject().put("body", "fuzz text"));
+    }
     // nothing required (an update, "one of these"): the first property, so that the body asks for something
     if (object.isEmpty() && !properties.isEmpty()) {
       String first = properties.fieldNames().iterator().next();
