@@ -94,7 +94,7 @@ final class SchemaValues {
       object.put(kind, valid(doc.resolve(properties.getJsonObject(kind)), kind, depth + 1));
     }
     // the content of a message-like body, optional where another field may stand in for it
-    for (String content : List.of("message", "text", "body")) {
+    for (String content : List.of("message", "text", "body", "emoji")) {
       JsonObject property = properties.getJsonObject(content);
       if (property != null && !object.containsKey(content)
           && OpenApiOperations.types(doc.resolve(property)).contains("string")) {
@@ -147,6 +147,8 @@ final class SchemaValues {
       value = String.valueOf(100_000_000_000_000L + Math.abs(UUID.randomUUID().getMostSignificantBits() % 1_000_000_000L));
     } else if (key.equals("short_code")) {
       value = "fz" + n + UUID.randomUUID().toString().substring(0, 4);
+    } else if (key.equals("emoji")) {
+      value = "\ud83d\udc4d";
     } else if (key.equals("country")) {
       value = "US";
     } else {
@@ -183,6 +185,19 @@ final class SchemaValues {
   }
 
   /**
+   * In a Cloud-API-shaped object ({@code {"type":"image","image":{...}}}), going into the object {@code key} makes it
+   * the type, and drops the object of the previous type, so a change inside it is read rather than ignored.
+   */
+  private void selectKind(JsonObject node, JsonObject schema, String key) {
+    JsonObject type = schema.getJsonObject("properties", new JsonObject()).getJsonObject("type");
+    JsonArray kinds = type == null ? null : doc.resolve(type).getJsonArray("enum");
+    if (kinds != null && kinds.contains(key) && node.getValue("type") instanceof String current && !current.equals(key)) {
+      node.remove(current);
+      node.put("type", key);
+    }
+  }
+
+  /**
    * {@code body} (a copy) with the property at {@code property}'s path set to {@code value}, or removed when
    * {@code remove}; parents that are missing are made valid first.
    */
@@ -193,6 +208,7 @@ final class SchemaValues {
     List<String> path = property.path();
     for (int i = 0; i < path.size() - 1; i++) {
       String key = path.get(i);
+      selectKind(node, schema, key);
       schema = doc.resolve(schema.getJsonObject("properties").getJsonObject(key));
       if (!(node.getValue(key) instanceof JsonObject)) {
         Object made = valid(schema, key);

@@ -181,8 +181,15 @@ class TenantIsolationTest {
         continue;
       }
       cells++;
-      JsonObject theirs = values.with(base, op.bodySchema(), property, foreignId, false);
-      JsonObject none = values.with(base, op.bodySchema(), property, UUID.randomUUID().toString(), false);
+      // the one id under test: optional top-level ids beside it go ("give either conversation_id or contact_id")
+      JsonObject alone = base.copy();
+      for (Property other : values.properties(op.bodySchema(), 1)) {
+        if (!other.required() && !other.path().equals(property.path()) && b.idFor(other.name()) != null) {
+          alone.remove(other.name());
+        }
+      }
+      JsonObject theirs = values.with(alone, op.bodySchema(), property, foreignId, false);
+      JsonObject none = values.with(alone, op.bodySchema(), property, UUID.randomUUID().toString(), false);
       Answer foreign = call(op, caller, url(op, own, Map.of()), theirs);
       Answer unknown = call(op, caller, url(op, own, Map.of()), none);
       String where = op + " as " + caller.name() + " with A's id in " + property;
