@@ -16,31 +16,36 @@ final class MultipartCases {
 
   static List<Case> of(String target, Map<String, String> auth) {
     byte[] png = Tenant.png();
+    Map<String, String> typed = with(auth, "multipart/form-data; boundary=" + BOUNDARY);
+    Buffer closed = part("file", "a.png", "image/png", png, true);
+    Buffer open = part("file", "a.png", "image/png", png, false);
+    Buffer surrogateName = Buffer.buffer(head("file", null, null)).appendString("filename=\"")
+        .appendBytes(new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80})
+        .appendString("\"\r\nContent-Type: image/png\r\n\r\n").appendBytes(png)
+        .appendString("\r\n--" + BOUNDARY + "--\r\n");
     List<Case> cases = new ArrayList<>();
-    String typed = "multipart/form-data; boundary=" + BOUNDARY;
-    cases.add(new Case("multipart: garbage with a boundary", target, with(auth, typed), Buffer.buffer("garbage")));
-    cases.add(new Case("multipart: no boundary", target, with(auth, "multipart/form-data"), part("file", "a.png", "image/png", png, true)));
-    cases.add(new Case("multipart: truncated", target, with(auth, typed),
-        part("file", "a.png", "image/png", png, false).slice(0, 60)));
-    cases.add(new Case("multipart: no closing boundary", target, with(auth, typed), part("file", "a.png", "image/png", png, false)));
-    cases.add(new Case("multipart: no file part", target, with(auth, typed), field("type", "image", true)));
-    cases.add(new Case("multipart: empty body", target, with(auth, typed), Buffer.buffer()));
-    cases.add(new Case("multipart: NUL in file name", target, with(auth, typed), part("file", "a\u0000.png", "image/png", png, true)));
-    cases.add(new Case("multipart: lone surrogate in file name", target, with(auth, typed),
-        Buffer.buffer(head("file", null, null)).appendString("filename=\"").appendBytes(new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80})
-            .appendString("\"\r\nContent-Type: image/png\r\n\r\n").appendBytes(png).appendString("\r\n--" + BOUNDARY + "--\r\n")));
-    cases.add(new Case("multipart: long file name", target, with(auth, typed), part("file", "n".repeat(20_000) + ".png", "image/png", png, true)));
-    cases.add(new Case("multipart: traversal file name", target, with(auth, typed), part("file", "../../etc/passwd", "image/png", png, true)));
-    cases.add(new Case("multipart: script file name", target, with(auth, typed), part("file", "<script>alert(1)</script>.png", "image/png", png, true)));
-    cases.add(new Case("multipart: empty file", target, with(auth, typed), part("file", "a.png", "image/png", new byte[0], true)));
-    cases.add(new Case("multipart: bad type field", target, with(auth, typed),
-        field("type", "' OR 1=1 --", false).appendBuffer(part("file", "a.png", "image/png", png, true))));
-    cases.add(new Case("multipart: NUL type field", target, with(auth, typed),
-        field("type", "im\u0000age", false).appendBuffer(part("file", "a.png", "image/png", png, true))));
-    cases.add(new Case("multipart: bad part content type", target, with(auth, typed), part("file", "a.png", "\u0000/;;;", png, true)));
-    cases.add(new Case("multipart: two files", target, with(auth, typed),
-        part("file", "a.png", "image/png", png, false).appendString("\r\n").appendBuffer(part("file", "b.png", "image/png", png, true))));
-    cases.add(new Case("multipart: JSON body", target, with(auth, typed), Buffer.buffer("{\"file\":\"x\"}")));
+    cases.add(new Case("multipart: garbage with a boundary", target, typed, Buffer.buffer("garbage")));
+    cases.add(new Case("multipart: no boundary", target, with(auth, "multipart/form-data"), closed));
+    cases.add(new Case("multipart: truncated", target, typed, open.slice(0, 60)));
+    cases.add(new Case("multipart: no closing boundary", target, typed, open));
+    cases.add(new Case("multipart: no file part", target, typed, field("type", "image", true)));
+    cases.add(new Case("multipart: empty body", target, typed, Buffer.buffer()));
+    cases.add(new Case("multipart: NUL in file name", target, typed, part("file", "a\u0000.png", "image/png", png, true)));
+    cases.add(new Case("multipart: lone surrogate in file name", target, typed, surrogateName));
+    cases.add(new Case("multipart: long file name", target, typed,
+        part("file", "n".repeat(20_000) + ".png", "image/png", png, true)));
+    cases.add(new Case("multipart: traversal file name", target, typed,
+        part("file", "../../etc/passwd", "image/png", png, true)));
+    cases.add(new Case("multipart: script file name", target, typed,
+        part("file", "<script>alert(1)</script>.png", "image/png", png, true)));
+    cases.add(new Case("multipart: empty file", target, typed, part("file", "a.png", "image/png", new byte[0], true)));
+    cases.add(new Case("multipart: bad type field", target, typed,
+        field("type", "' OR 1=1 --", false).appendBuffer(closed)));
+    cases.add(new Case("multipart: NUL type field", target, typed, field("type", "im\u0000age", false).appendBuffer(closed)));
+    cases.add(new Case("multipart: bad part content type", target, typed, part("file", "a.png", "\u0000/;;;", png, true)));
+    cases.add(new Case("multipart: two files", target, typed,
+        open.copy().appendString("\r\n").appendBuffer(part("file", "b.png", "image/png", png, true))));
+    cases.add(new Case("multipart: JSON body", target, typed, Buffer.buffer("{\"file\":\"x\"}")));
     return cases;
   }
 

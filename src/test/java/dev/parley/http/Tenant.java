@@ -24,8 +24,8 @@ import java.util.UUID;
 import javax.imageio.ImageIO;
 
 /**
- * One organization with one of everything, made the way clients make them (REST calls and signed webhooks; the
- * templates as a sync stores them, an outbound message as the dispatcher records it): a WhatsApp channel, an
+ * One organization with one of everything, made the way clients make them (REST calls and signed webhooks; a template
+ * and an outbound message are rows written with SQL, as no REST call makes them without a provider): a WhatsApp channel, an
  * admin, an agent, a spare agent, two API keys, contacts (one to merge away), a conversation with inbound and
  * outbound messages, labels, notes on the contact and the conversation, a canned response, a template, a scheduled
  * message and an uploaded file. Every text it writes carries {@link #marker}, so an answer that shows any of it
