@@ -142,14 +142,16 @@ class RestFuzzTest {
         query.put(p.name(), String.valueOf(values.valid(p.schema(), p.name())));
       }
     }
-    Map<String, String> headers = new LinkedHashMap<>(auth(op));
     Buffer validBody = null;
     JsonObject baseline = null;
     if (op.json()) {
       Object made = values.valid(op.bodySchema(), null);
       baseline = made instanceof JsonObject o ? o : new JsonObject();
-      headers.put("Content-Type", "application/json");
       validBody = Buffer.buffer(baseline.encode());
+    }
+    Map<String, String> headers = new LinkedHashMap<>(auth(op, url(op, path, query), validBody));
+    if (op.json()) {
+      headers.put("Content-Type", "application/json");
     }
     final Buffer body = validBody;
     final JsonObject base = baseline;
@@ -274,14 +276,31 @@ class RestFuzzTest {
     return base.encode().replaceFirst("^\\{", "{\"" + first + "\":{\"x\":[1,2]},");
   }
 
-  private static Map<String, String> auth(Operation op) {
-    Map<String, String> headers = new LinkedHashMap<>();
+  /**
+   * The credential to fuzz with: the API key under {@code /functions/v1}; elsewhere the first of the admin, the API
+   * key and the agent whose valid request is not refused for its role (only the assignee or a service may send in a
+   * conversation), so the mutations get past the role checks into domain code. Deletions go as the admin, untried.
+   */
+  private static Map<String, String> auth(Operation op, String target, Buffer body) {
     if (op.platform()) {
-      headers.put("apikey", tenant.apiKey);
-    } else if (!op.path().equals("/api/v1/auth/login")) {
-      headers.put("Authorization", "Bearer " + tenant.adminToken);
+      return Map.of("apikey", tenant.apiKey);
     }
-    return headers;
+    if (op.path().equals("/api/v1/auth/login")) {
+      return Map.of();
+    }
+    List<String> credentials = List.of(tenant.adminToken, tenant.apiKey, tenant.agentToken);
+    if (!op.method().equals("DELETE")) {
+      for (String credential : credentials) {
+        var request = app.http.request(HttpMethod.valueOf(op.method()), app.parley.httpPort(), "127.0.0.1", target)
+            .timeout(10_000).putHeader("Authorization", "Bearer " + credential);
+        var answer = body == null ? request.send().await()
+            : request.putHeader("Content-Type", "application/json").sendBuffer(body).await();
+        if (answer.statusCode() != 401 && answer.statusCode() != 403) {
+          return Map.of("Authorization", "Bearer " + credential);
+        }
+      }
+    }
+    return Map.of("Authorization", "Bearer " + tenant.adminToken);
   }
 
   /** A real object for a path parameter; the channel a spare one, so that fuzzing it leaves the others working. */
