@@ -141,6 +141,10 @@ public final class Api {
     Throwable failure = ctx.failure();
     if (failure instanceof ApiException api) {
       error.write(ctx.response(), api.status(), api.code(), api.getMessage());
+    } else if (failure instanceof io.netty.handler.codec.DecoderException) {
+      // a form or multipart body Netty cannot decode (a part header over its limits, a malformed part): the
+      // client's fault, whatever part of the body it was
+      error.write(ctx.response(), 400, "invalid_request", "the request body could not be decoded");
     } else if (failure == null && ctx.statusCode() == 413) {
       error.write(ctx.response(), 413, "payload_too_large", "the request body is too large");
     } else if (failure == null && ctx.statusCode() == 404) {

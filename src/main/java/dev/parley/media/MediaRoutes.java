@@ -36,6 +36,9 @@ public final class MediaRoutes implements Routes {
   private static final long MULTIPART_OVERHEAD = 64 * 1024;
   /** How long a refused upload's connection stays open for the client to read the answer. */
   private static final Duration LINGER = Duration.ofSeconds(1);
+  /** How long the body handler may still be decoding a multipart body after its last byte arrived. */
+  private static final Duration DECODE_GRACE = Duration.ofSeconds(5);
+  private static final String BODY_DECODED = "parley.media.body_decoded";
 
   private final Pool pool;
   private final MediaLibrary library;
@@ -80,10 +83,32 @@ public final class MediaRoutes implements Routes {
       });
       return;
     }
+    refuseIfNeverDecoded(ctx);
     ctx.next();
   }
 
+  /**
+   * A multipart body whose last part never reaches its closing boundary never completes Vert.x's body handler (the
+   * part's upload never ends, eclipse-vertx/vert.x#3134), so the request would wait forever. Once the request has
+   * ended the body handler has {@link #DECODE_GRACE} to finish; then the answer is 400 and the connection is closed,
+   * which also ends the half-written upload.
+   */
+  private static void refuseIfNeverDecoded(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    if (request.isEnded()) {
+      return;
+    }
+    request.end().onSuccess(ended -> ctx.vertx().setTimer(DECODE_GRACE.toMillis(), id -> {
+      if (ctx.get(BODY_DECODED) == null && !ctx.response().ended()) {
+        ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+        ErrorResponse.send(ctx.response(), 400, "invalid_request", "the multipart body ended inside a part")
+            .onComplete(sent -> request.connection().close());
+      }
+    }));
+  }
+
   private void upload(RoutingContext ctx) {
+    ctx.put(BODY_DECODED, true);
     Principal caller = Api.principal(ctx);
     List<FileUpload> files = ctx.fileUploads().stream().filter(f -> f.name().equals("file")).toList();
     if (files.size() != 1 || ctx.fileUploads().size() != 1) {

@@ -6,6 +6,7 @@ import dev.parley.http.ApiException;
 import dev.parley.http.Page;
 import dev.parley.http.Routes;
 import dev.parley.store.ConversationStore;
+import dev.parley.store.MessageStore;
 import dev.parley.store.ScheduledMessageStore;
 import dev.parley.store.ScheduledMessageStore.NewScheduled;
 import dev.parley.store.ScheduledMessageStore.ScheduledRow;
@@ -33,6 +34,7 @@ public final class ScheduleRoutes implements Routes {
   private final Pool pool;
   private final ConversationStore conversations = new ConversationStore();
   private final ScheduledMessageStore schedules = new ScheduledMessageStore();
+  private final MessageStore messages = new MessageStore();
 
   public ScheduleRoutes(Pool pool) {
     this.pool = pool;
@@ -59,10 +61,28 @@ public final class ScheduleRoutes implements Routes {
         throw new ApiException(403, "not_owner",
             "only the conversation's assignee may send or schedule a message in it; take the conversation first");
       }
-      return schedules.insert(pool, new NewScheduled(UUID.randomUUID(), caller.organizationId(), conversationId,
-          caller.userId(), senderType, request.message(), request.fallbackTemplate(), request.sendAt(),
-          request.recurrence().apiName(), request.timeZone().getId(), request.endsAt(), request.maxOccurrences()));
+      return replyTarget(conversationId, request.message()).compose(checked -> schedules.insert(pool,
+          new NewScheduled(UUID.randomUUID(), caller.organizationId(), conversationId, caller.userId(), senderType,
+              request.message(), request.fallbackTemplate(), request.sendAt(), request.recurrence().apiName(),
+              request.timeZone().getId(), request.endsAt(), request.maxOccurrences())));
     }).map(ScheduledRow::toJson));
+  }
+
+  /**
+   * A quoted message must be one of the conversation's when the message is scheduled, so that a schedule never
+   * holds an id of another conversation or organization (the send re-checks it reached the provider).
+   */
+  private Future<Void> replyTarget(UUID conversationId, JsonObject message) {
+    UUID replyTo = Api.id(message.getValue("reply_to"), "reply_to is not an id");
+    if (replyTo == null) {
+      return Future.succeededFuture();
+    }
+    return messages.findInConversation(pool, conversationId, replyTo).map(found -> {
+      if (found.isEmpty()) {
+        throw new ApiException(422, "reply_target_invalid", "reply_to must be a message of this conversation");
+      }
+      return null;
+    });
   }
 
   /** A person sends as {@code agent}; a service as {@code automation} unless it says {@code bot}. */

@@ -118,6 +118,25 @@ class ScheduledMessagesTest {
   }
 
   @Test
+  void aQuotedMessageMustBeOneOfTheConversationsWhenScheduled() {
+    String conversation = conversation(app, admin, TestApp.now());
+    String other = conversation(app, admin, TestApp.now());
+    String inbound = "SELECT id FROM messages WHERE conversation_id = $1::uuid AND direction = 'inbound'";
+    String ours = app.one(inbound, conversation).getUUID("id").toString();
+    String theirs = app.one(inbound, other).getUUID("id").toString();
+    for (String target : List.of(theirs, UUID.randomUUID().toString())) {
+      var refused = schedule(app, admin, conversation, new JsonObject()
+          .put("message", text("Quoting").put("reply_to", target)).put("send_at", soon(Duration.ofHours(2))));
+      assertEquals(422, refused.statusCode(), refused.bodyAsString());
+      assertEquals("reply_target_invalid", TestApp.errorCode(refused));
+    }
+    assertEquals(0, app.one("SELECT count(*) FROM scheduled_messages WHERE conversation_id = $1::uuid", conversation)
+        .getLong(0));
+    scheduled(app, admin, conversation, new JsonObject()
+        .put("message", text("Quoting").put("reply_to", ours)).put("send_at", soon(Duration.ofHours(2))));
+  }
+
+  @Test
   void aScheduledMessageIsListedReadAndCancelledOnce() {
     String conversation = conversation(app, admin, TestApp.now());
     JsonObject first = scheduled(app, admin, conversation, new JsonObject()
