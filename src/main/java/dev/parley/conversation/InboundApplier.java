@@ -75,13 +75,22 @@ final class InboundApplier {
    * {@link #ORDER}, so a retried webhook arriving beside its first delivery is still applied once.
    */
   Future<List<Changes>> apply(List<InboundBatch> batches) {
+    return apply(batches, tx -> Future.succeededFuture());
+  }
+
+  /**
+   * As {@link #apply(List)}, and runs {@code alsoInTransaction} in the same transaction after the events (the
+   * projector records the log position it reached there, so a commit holds both or neither).
+   */
+  Future<List<Changes>> apply(List<InboundBatch> batches, Function<SqlClient, Future<Void>> alsoInTransaction) {
     // a stable order (identity changes, messages, edits, reactions, statuses; then by sender and time) makes
     // concurrent transactions take row locks in the same order, which keeps deadlocks rare
     List<Routed> events = ordered(batches.stream().flatMap(batch -> batch.events().stream()).toList());
-    return attempt(batches, events, 1);
+    return attempt(batches, events, alsoInTransaction, 1);
   }
 
-  private Future<List<Changes>> attempt(List<InboundBatch> batches, List<Routed> events, int attempt) {
+  private Future<List<Changes>> attempt(List<InboundBatch> batches, List<Routed> events,
+      Function<SqlClient, Future<Void>> alsoInTransaction, int attempt) {
     return pool.<List<Changes>>withTransaction(tx -> {
       // each event's changes go to its own webhook's; identity, since a retry's events equal the first delivery's
       Map<Routed, Changes> owner = new IdentityHashMap<>();
@@ -105,12 +114,12 @@ final class InboundApplier {
         // the groups of a phase touch different rows, so their statements are pipelined on the one connection
         chain = chain.compose(v -> inGroups(tx, phase, owner));
       }
-      return chain.map(changes);
+      return chain.compose(v -> alsoInTransaction.apply(tx)).map(changes);
     }).recover(failure -> {
       if (attempt < MAX_ATTEMPTS && failure instanceof PgException pg
           && ("40P01".equals(pg.getSqlState()) || "40001".equals(pg.getSqlState()))) {
         log.info("retrying inbound batch after {} (attempt {})", pg.getSqlState(), attempt);
-        return attempt(batches, events, attempt + 1);
+        return attempt(batches, events, alsoInTransaction, attempt + 1);
       }
       return Future.failedFuture(failure);
     });
