@@ -13,11 +13,10 @@ import dev.parley.contact.ContactRoutes;
 import dev.parley.bus.OrgEvent;
 import dev.parley.config.ConfigLoader;
 import dev.parley.config.ParleyConfig;
-import dev.parley.conversation.ApplyResult;
 import dev.parley.conversation.Committer;
 import dev.parley.conversation.ConversationRoutes;
 import dev.parley.conversation.ConversationStateVerticle;
-import dev.parley.conversation.InboundBatch;
+import dev.parley.conversation.Projection;
 import dev.parley.conversation.StateRebuilder;
 import dev.parley.conversation.WindowTimerVerticle;
 import dev.parley.bus.Addresses;
@@ -35,9 +34,8 @@ import dev.parley.dispatch.Sender;
 import dev.parley.http.ApiRoutes;
 import dev.parley.http.HttpVerticle;
 import dev.parley.infra.EmbeddedStores;
-import dev.parley.ingest.IngestVerticle;
-import dev.parley.ingest.WebhookRequest;
-import dev.parley.ingest.WebhookResponse;
+import dev.parley.ingest.InboundLog;
+import dev.parley.ingest.Ingest;
 import dev.parley.message.CompatMessageRoutes;
 import dev.parley.media.LocalDiskStorage;
 import dev.parley.media.MediaFetcher;
@@ -112,6 +110,8 @@ public final class Parley implements AutoCloseable {
   private ProviderSimulator simulator;
   private Redis redis;
   private MediaLibrary media;
+  private Projection inbound;
+  private InboundLog inboundLog;
   private String pgUrl;
   private String redisUrl;
   private boolean closed;
@@ -158,8 +158,7 @@ public final class Parley implements AutoCloseable {
             .setJvmMetricsEnabled(true)))
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
-    LocalCodec.registerAll(vertx.eventBus(),
-        WebhookRequest.class, WebhookResponse.class, InboundBatch.class, ApplyResult.class, OrgEvent.class);
+    LocalCodec.registerAll(vertx.eventBus(), OrgEvent.class);
 
     pool = Database.pool(vertx, pgUrl, config.postgres().poolSize());
     var boundedRedis = new BoundedRedis(vertx, Redis.createClient(vertx, new RedisOptions()
@@ -193,10 +192,17 @@ public final class Parley implements AutoCloseable {
     var committer = new Committer(pool, cache, publisher, rebuilder);
     var activity = new ChannelActivity(pool); // undeployed after its users: its last flush sees all they recorded
     deploy(1, () -> activity);
-    deploy(ParleyConfig.instancesOrCores(conversation.instances()), () -> new ConversationStateVerticle(
-        pool, committer, rebuilder, providers, conversation.serviceWindow(), activity, registry));
-    deploy(ParleyConfig.instancesOrCores(config.ingest().instances()),
-        () -> new IngestVerticle(providers, channels, config.ingest().applyTimeout(), boundedRedis::available));
+    deploy(1, () -> new ConversationStateVerticle(rebuilder));
+    // the inbound path: webhooks are appended to the inbound log (acknowledged after its commit), then projected
+    // by one projector per shard; projectors first catch up with what the log holds beyond their positions
+    var ingestConfig = config.ingest();
+    inbound = new Projection(ParleyConfig.instancesOrCores(ingestConfig.projectors()));
+    Projection.prepare(pool, inbound.shards()).await();
+    inboundLog = new InboundLog(pool, inbound, providers, channels, ingestConfig.applyTimeout(),
+        ingestConfig.logRetention(), registry);
+    deploy(inbound.shards(), inbound.projectors(pool, committer, providers, conversation.serviceWindow(), activity,
+        inboundLog, registry));
+    deploy(1, () -> inboundLog);
     // outbound dispatch works from its own small pool, so bulk sending never makes webhooks wait for a connection
     var dispatch = config.dispatch();
     dispatchPool = Database.pool(vertx, pgUrl, dispatch.poolSize());
@@ -242,7 +248,8 @@ public final class Parley implements AutoCloseable {
         List.of(new CompatMessageRoutes(pool)),
         List.of(new CompatSendRoutes(committer, channels, sender)));
     deploy(ParleyConfig.instancesOrCores(config.http().instances()), () -> {
-      var verticle = new HttpVerticle(config.http(), health, registry, webhookMetrics, api, config.push().maxFrameBytes());
+      var verticle = new HttpVerticle(config.http(), health, registry, webhookMetrics, api, config.push().maxFrameBytes(),
+          new Ingest(providers, channels, inboundLog, boundedRedis::available));
       httpVerticles.add(verticle);
       return verticle;
     });
@@ -282,6 +289,16 @@ public final class Parley implements AutoCloseable {
   /** Every REST and WebSocket operation mounted (see {@link ApiRoutes#operations()}). */
   public List<String> apiOperations() {
     return api.operations();
+  }
+
+  /** The inbound projection: {@code settled()} completes once every acknowledged webhook is applied and pushed. */
+  public Projection inbound() {
+    return inbound;
+  }
+
+  /** The inbound log's group committer (tests append to it directly). */
+  public InboundLog inboundLog() {
+    return inboundLog;
   }
 
   public Vertx vertx() {

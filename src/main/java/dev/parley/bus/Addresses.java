@@ -8,15 +8,6 @@ package dev.parley.bus;
 public final class Addresses {
   private Addresses() {}
 
-  /** Command. Body {@code ingest.WebhookRequest} (raw HTTP webhook); reply {@code ingest.WebhookResponse}. */
-  public static final String INGEST_WEBHOOK = "ingest.webhook";
-
-  /**
-   * Command. Body {@code conversation.InboundBatch} (verified, parsed, routed events of one webhook); reply
-   * {@code conversation.ApplyResult} once the transaction has committed. Fails with 503 when the store is down.
-   */
-  public static final String CONVERSATION_APPLY_INBOUND = "conversation.inbound.apply";
-
   /**
    * Command. Body: none; reply: {@code Integer} conversations rebuilt. Rebuilds the Redis copies of unread counts,
    * window expiries and window timers from PostgreSQL.

@@ -36,8 +36,8 @@ public final class ConfigLoader {
     ENV_OVERRIDES.put("PARLEY_REDIS_POOL_SIZE", "redis.pool_size");
     ENV_OVERRIDES.put("PARLEY_REDIS_TIMEOUT", "redis.timeout");
     ENV_OVERRIDES.put("PARLEY_DATA_DIR", "data_dir");
-    ENV_OVERRIDES.put("PARLEY_INGEST_INSTANCES", "ingest.instances");
-    ENV_OVERRIDES.put("PARLEY_CONVERSATION_INSTANCES", "conversation.instances");
+    ENV_OVERRIDES.put("PARLEY_INGEST_PROJECTORS", "ingest.projectors");
+    ENV_OVERRIDES.put("PARLEY_INGEST_LOG_RETENTION", "ingest.log_retention");
     ENV_OVERRIDES.put("PARLEY_WHATSAPP_GRAPH_URL", "whatsapp.graph_url");
     ENV_OVERRIDES.put("PARLEY_WHATSAPP_GRAPH_VERSION", "whatsapp.graph_version");
     ENV_OVERRIDES.put("PARLEY_DISPATCH_RATE_PER_NUMBER", "dispatch.rate_per_number");
@@ -141,9 +141,9 @@ public final class ConfigLoader {
         integer(root, "redis.pool_size", 1, 512),
         duration(root, "redis.timeout"));
     String dataDir = string(root, "data_dir", false);
-    var ingest = new ParleyConfig.Ingest(integer(root, "ingest.instances", 0, 256), duration(root, "ingest.apply_timeout"));
+    var ingest = new ParleyConfig.Ingest(integer(root, "ingest.projectors", 0, 256), duration(root, "ingest.apply_timeout"),
+        duration(root, "ingest.log_retention"));
     var conversation = new ParleyConfig.Conversation(
-        integer(root, "conversation.instances", 0, 256),
         duration(root, "conversation.service_window"),
         duration(root, "conversation.window_closing_lead"),
         duration(root, "conversation.timer_poll_interval"),

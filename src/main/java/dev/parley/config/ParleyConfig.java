@@ -51,8 +51,12 @@ public record ParleyConfig(
     }
   }
 
-  /** @param applyTimeout how long a webhook waits for its transaction before answering 503 */
-  public record Ingest(int instances, Duration applyTimeout) {}
+  /**
+   * @param projectors projector shards (0: one per core); an organization's webhooks are always projected by one
+   * @param applyTimeout how long a webhook waits for its inbound-log commit before answering 503
+   * @param logRetention how long inbound-log rows are kept once every projector has passed them
+   */
+  public record Ingest(int projectors, Duration applyTimeout, Duration logRetention) {}
 
   /**
    * @param serviceWindow how long after the customer's last message free-form replies are allowed
@@ -62,7 +66,6 @@ public record ParleyConfig(
    * @param pendingStatusRetention how long a status for a not-yet-known message is kept
    */
   public record Conversation(
-      int instances,
       Duration serviceWindow,
       Duration windowClosingLead,
       Duration timerPollInterval,

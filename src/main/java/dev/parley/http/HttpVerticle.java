@@ -1,8 +1,8 @@
 package dev.parley.http;
 
 import dev.parley.auth.Authenticator;
-import dev.parley.bus.Addresses;
 import dev.parley.config.ParleyConfig;
+import dev.parley.ingest.Ingest;
 import dev.parley.ingest.WebhookRequest;
 import dev.parley.ingest.WebhookResponse;
 import dev.parley.ops.HealthRoutes;
@@ -10,7 +10,6 @@ import dev.parley.ops.WebhookMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -23,8 +22,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The HTTP edge: one instance per event loop, all sharing the configured port. Hands webhooks to ingestion
- * over the event bus and maps its answer to HTTP; serves the REST API, the WebSocket upgrade (handing sockets
+ * The HTTP edge: one instance per event loop, all sharing the configured port. Hands webhooks to its own
+ * {@link Ingest} (on this event loop, no event-bus hop) and maps its answer to HTTP; serves the REST API, the WebSocket upgrade (handing sockets
  * to the push hub), health, metrics and the reference inbox's static files ({@code /inbox/}, from {@code webroot}). On undeploy it stops accepting
  * connections and lets requests in flight finish within the configured grace.
  */
@@ -40,10 +39,12 @@ public final class HttpVerticle extends VerticleBase {
   private final WebhookMetrics metrics;
   private final ApiRoutes api;
   private final int maxWebSocketFrameBytes;
+  private final Ingest ingest;
   private HttpServer server;
 
   public HttpVerticle(ParleyConfig.Http config, HealthRoutes health, PrometheusMeterRegistry registry,
-      WebhookMetrics metrics, ApiRoutes api, int maxWebSocketFrameBytes) {
+      WebhookMetrics metrics, ApiRoutes api, int maxWebSocketFrameBytes, Ingest ingest) {
+    this.ingest = ingest;
     this.config = config;
     this.health = health;
     this.registry = registry;
@@ -119,12 +120,9 @@ public final class HttpVerticle extends VerticleBase {
       respond(ctx, provider, WebhookResponse.malformed("the body is empty"));
       return;
     }
-    // a generous backstop only: ingestion answers on its own (503 once its apply timeout passes)
-    vertx.eventBus().<WebhookResponse>request(Addresses.INGEST_WEBHOOK, request,
-            new DeliveryOptions().setSendTimeout(TimeUnit.MINUTES.toMillis(2)))
-        .onComplete(reply -> respond(ctx, provider, reply.succeeded()
-            ? reply.result().body()
-            : WebhookResponse.unavailable()));
+    ingest.handle(request).onComplete(answer -> respond(ctx, provider, answer.succeeded()
+        ? answer.result()
+        : WebhookResponse.unavailable()));
   }
 
   private void respond(RoutingContext ctx, String provider, WebhookResponse answer) {

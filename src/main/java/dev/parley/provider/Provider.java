@@ -2,6 +2,7 @@ package dev.parley.provider;
 
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -32,7 +33,15 @@ public interface Provider {
    *
    * @throws MalformedPayload when the body is not the provider's format
    */
-  List<InboundEvent> parse(Buffer rawBody);
+  default List<InboundEvent> parse(Buffer rawBody) {
+    return parse(rawBody, Instant.now());
+  }
+
+  /**
+   * As {@link #parse(Buffer)}, for a body received at {@code receivedAt} (what an event without a time of its own is
+   * dated): parsing a logged body again gives the same events.
+   */
+  List<InboundEvent> parse(Buffer rawBody, Instant receivedAt);
 
   /** The customer service window this provider imposes on free-form replies. */
   ServiceWindow window();

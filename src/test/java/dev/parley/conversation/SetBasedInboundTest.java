@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.parley.bus.Addresses;
 import dev.parley.bus.OrgEvent;
 import dev.parley.channel.Channel;
 import dev.parley.conversation.InboundBatch.Routed;
@@ -30,11 +29,13 @@ import org.junit.jupiter.api.Test;
  */
 class SetBasedInboundTest {
   private static TestApp app;
+  private static DirectApply direct;
   private static Channel channel;
 
   @BeforeAll
   static void start() {
     app = TestApp.start(Map.of());
+    direct = new DirectApply(app);
     channel = app.channel();
   }
 
@@ -213,9 +214,7 @@ class SetBasedInboundTest {
   }
 
   private static ApplyResult apply(List<Routed> events) {
-    return app.parley.vertx().eventBus()
-        .<ApplyResult>request(Addresses.CONVERSATION_APPLY_INBOUND, new InboundBatch("whatsapp", events))
-        .await().body();
+    return direct.apply(new InboundBatch("whatsapp", events));
   }
 
   private static Row conversationOf(String externalId) {

@@ -157,7 +157,7 @@ class RequestChecksTest {
     assertEquals(200, response.statusCode(), response.bodyAsString());
     JsonObject counts = response.bodyAsJsonObject();
     assertEquals(2, counts.getInteger("skipped"), counts.encode());
-    assertEquals(0, counts.getInteger("applied"), counts.encode());
+    assertEquals(0, counts.getInteger("accepted"), counts.encode());
   }
 
   private static HttpResponse<Buffer> raw(HttpMethod method, String path, String body) {

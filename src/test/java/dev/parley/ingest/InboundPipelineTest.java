@@ -42,9 +42,9 @@ class InboundPipelineTest {
   @Test
   void signedWebhookStoresContactConversationMessageCounterAndWindow() {
     Instant sentAt = TestApp.now().minusSeconds(30);
-    var response = app.postSigned(text("14155550101", "Ada Lovelace", "wamid.first-101", sentAt, "Hello there"));
-    assertEquals(200, response.statusCode(), response.bodyAsString());
-    assertEquals(1, TestApp.json(response).getInteger("applied"));
+    JsonObject counts = app.postCounted(text("14155550101", "Ada Lovelace", "wamid.first-101", sentAt, "Hello there"));
+    assertEquals(1, counts.getInteger("accepted"), counts.encode());
+    assertEquals(1, counts.getInteger("applied"), counts.encode());
 
     Row contact = app.one("""
         SELECT c.id, c.name, c.mobile_number, c.address ->> 'country' AS country, ci.external_id, ci.profile_name
@@ -95,10 +95,10 @@ class InboundPipelineTest {
         && "wamid.retry-102".equals(e.data().getString("provider_message_id")));
     int eventsBefore = app.events.size();
 
-    var again = app.postSigned(body);
-    assertEquals(200, again.statusCode());
-    assertEquals(1, TestApp.json(again).getInteger("duplicates"));
-    assertEquals(0, TestApp.json(again).getInteger("applied"));
+    JsonObject again = app.postCounted(body);
+    assertEquals(1, again.getInteger("accepted"), "acknowledged again");
+    assertEquals(1, again.getInteger("duplicates"), again.encode());
+    assertEquals(0, again.getInteger("applied"), again.encode());
 
     assertEquals(1, app.sql("SELECT 1 FROM messages WHERE provider_message_id = 'wamid.retry-102'").size());
     assertEquals(1, app.one("""
@@ -248,7 +248,7 @@ class InboundPipelineTest {
   void metricsCountWebhooksByProviderAndOutcome() {
     app.postSigned(text("14155550109", "Metric", "wamid.metric-109", TestApp.now(), "count me"));
     String metrics = app.get("/metrics").bodyAsString();
-    assertTrue(metrics.contains("parley_webhook_seconds_count{outcome=\"stored\",provider=\"whatsapp\"}"), metrics);
+    assertTrue(metrics.contains("parley_webhook_seconds_count{outcome=\"accepted\",provider=\"whatsapp\"}"), metrics);
     assertTrue(metrics.contains("jvm_memory_used_bytes"));
     assertTrue(metrics.contains("vertx_http_server_requests_total"));
     assertTrue(metrics.contains("vertx_pool_in_use"), "Vert.x pool metrics");

@@ -102,7 +102,49 @@ public final class TestApp implements AutoCloseable {
     return post(webhookPath(), Buffer.buffer(body), Fixtures.sign(body, APP_SECRET));
   }
 
+  /**
+   * Posts a webhook and, once it is acknowledged, waits until the projection has applied and published it (a 200
+   * means the webhook is in the inbound log; conversations are projected from there a moment later).
+   */
   public HttpResponse<Buffer> post(String path, Buffer body, String signature) {
+    HttpResponse<Buffer> response = postOnly(path, body, signature);
+    if (response.statusCode() == 200) {
+      settled();
+    }
+    return response;
+  }
+
+  /**
+   * Posts {@code body} signed, waits for its projection and says what the projection did with it: the response's
+   * {@code accepted} and {@code skipped}, and the projection's {@code applied}, {@code duplicates} and {@code pending}
+   * (read from {@code parley_inbound_events_total}, so the test must post nothing else meanwhile).
+   */
+  public JsonObject postCounted(String body) {
+    double[] before = projectedCounts();
+    HttpResponse<Buffer> response = postSigned(body);
+    if (response.statusCode() != 200) {
+      throw new AssertionError("webhook answered " + response.statusCode() + ": " + response.bodyAsString());
+    }
+    double[] after = projectedCounts();
+    JsonObject answer = response.bodyAsJsonObject();
+    return answer.put("applied", (int) (after[0] - before[0])).put("duplicates", (int) (after[1] - before[1]))
+        .put("pending", (int) (after[2] - before[2]));
+  }
+
+  private double[] projectedCounts() {
+    return new double[] {
+        metric("parley_inbound_events_total", "outcome=\"applied\""),
+        metric("parley_inbound_events_total", "outcome=\"duplicate\""),
+        metric("parley_inbound_events_total", "outcome=\"pending\"")};
+  }
+
+  /** Waits until every webhook acknowledged so far is applied and published. */
+  public void settled() {
+    parley.inbound().settled().await();
+  }
+
+  /** Posts a webhook and returns as soon as it is answered. */
+  public HttpResponse<Buffer> postOnly(String path, Buffer body, String signature) {
     var request = http.request(HttpMethod.POST, parley.httpPort(), "127.0.0.1", path)
         .putHeader("content-type", "application/json")
         .timeout(Duration.ofSeconds(30).toMillis());

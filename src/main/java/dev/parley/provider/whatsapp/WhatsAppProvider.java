@@ -47,8 +47,8 @@ public final class WhatsAppProvider implements Provider {
   }
 
   @Override
-  public List<InboundEvent> parse(Buffer rawBody) {
-    return new WhatsAppParser(Instant.now()).parse(rawBody);
+  public List<InboundEvent> parse(Buffer rawBody, Instant receivedAt) {
+    return new WhatsAppParser(receivedAt).parse(rawBody);
   }
 
   @Override

@@ -1,0 +1,231 @@
+package dev.parley.conversation;
+
+import dev.parley.channel.ChannelActivity;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One shard's projector: applies committed inbound-log entries to contacts, conversations, messages and statuses
+ * ({@link InboundApplier}), in as large a batch as has accumulated (no tick: when one batch is done it takes
+ * whatever arrived meanwhile), one transaction per batch that also records the log position reached. After the
+ * commit the batch's changes go to Redis in one pipeline and out to the push hub ({@link Committer#afterCommit}).
+ * At start it first projects what the log holds beyond its position (what a crash left), so every acknowledged
+ * webhook is applied exactly once. All its state lives on its own event loop.
+ */
+final class Projector extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(Projector.class);
+  /** The most events one projection transaction takes. */
+  static final int MAX_BATCH_EVENTS = 1_000;
+  private static final int REPLAY_PAGE = 500;
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+  /** Attempts at an entry whose failure is not the store's availability before it is set aside. */
+  private static final int MAX_ATTEMPTS = 3;
+
+  private final int shard;
+  private final Projection projection;
+  private final Pool pool;
+  private final InboundApplier applier;
+  private final Committer committer;
+  private final ChannelActivity activity;
+  private final LogReader reader;
+  private final MeterRegistry metrics;
+
+  private final ArrayDeque<LogEntry> queue = new ArrayDeque<>();
+  private final List<Waiter> waiters = new ArrayList<>();
+  private boolean running;
+  /** The last position received, and the last one applied and published. */
+  private long received;
+  private long projected;
+
+  private record Waiter(long position, Promise<Void> promise) {}
+
+  Projector(int shard, Projection projection, Pool pool, InboundApplier applier, Committer committer,
+      ChannelActivity activity, LogReader reader, MeterRegistry metrics) {
+    this.shard = shard;
+    this.projection = projection;
+    this.pool = pool;
+    this.applier = applier;
+    this.committer = committer;
+    this.activity = activity;
+    this.reader = reader;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Future<?> start() {
+    return Projection.position(pool, shard).compose(position -> {
+      received = position;
+      projected = position;
+      return catchUp(position);
+    }).onSuccess(v -> projection.register(shard, this));
+  }
+
+  /** Projects the log's entries of this shard after {@code after}, page by page, before live entries arrive. */
+  private Future<Void> catchUp(long after) {
+    return reader.after(after, REPLAY_PAGE).compose(page -> {
+      if (page.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      List<LogEntry> mine = page.stream().filter(entry -> projection.shardOf(entry.organizationId()) == shard).toList();
+      long last = page.get(page.size() - 1).id();
+      if (!mine.isEmpty()) {
+        log.info("projector {} applying {} logged webhook(s) after position {}", shard, mine.size(), after);
+      }
+      Promise<Void> done = Promise.promise();
+      accept(mine);
+      settled().onComplete(done);
+      return done.future().compose(v -> catchUp(last));
+    });
+  }
+
+  /** Entries of this shard in log order, from any thread. */
+  void accept(List<LogEntry> entries) {
+    context.runOnContext(v -> {
+      queue.addAll(entries);
+      received = Math.max(received, entries.get(entries.size() - 1).id());
+      next();
+    });
+  }
+
+  /** Completes when every entry this shard had received at the call is applied and published. */
+  Future<Void> settled() {
+    Promise<Void> promise = Promise.promise();
+    context.runOnContext(v -> {
+      if (projected >= received && !running) {
+        promise.complete();
+      } else {
+        waiters.add(new Waiter(received, promise));
+      }
+    });
+    return promise.future();
+  }
+
+  private void next() {
+    if (running) {
+      return;
+    }
+    if (queue.isEmpty()) {
+      return;
+    }
+    running = true;
+    List<LogEntry> batch = new ArrayList<>();
+    int events = 0;
+    while (!queue.isEmpty() && (batch.isEmpty() || events + queue.peek().batch().events().size() <= MAX_BATCH_EVENTS)) {
+      LogEntry entry = queue.poll();
+      events += entry.batch().events().size();
+      batch.add(entry);
+    }
+    metrics.summary("parley.inbound.projection.webhooks").record(batch.size());
+    project(batch).onComplete(done -> {
+      running = false;
+      wake();
+      next();
+    });
+  }
+
+  /** Applies {@code batch} in one transaction; never fails (a failing entry is retried, or set aside). */
+  private Future<Void> project(List<LogEntry> batch) {
+    return applyOnce(batch).recover(failure -> {
+      if (batch.size() == 1) {
+        return retry(batch.get(0), failure, 1);
+      }
+      // one entry's failure must not hold up the others: each one alone, in order
+      log.warn("projection of {} webhooks failed ({}); applying each alone", batch.size(), failure.toString());
+      Future<Void> chain = Future.succeededFuture();
+      for (LogEntry entry : batch) {
+        chain = chain.compose(v -> project(List.of(entry)));
+      }
+      return chain;
+    });
+  }
+
+  /** One transaction for the whole batch and its position; then Redis and the push hub, then the counts. */
+  private Future<Void> applyOnce(List<LogEntry> batch) {
+    long position = batch.get(batch.size() - 1).id();
+    List<InboundBatch> batches = batch.stream().map(LogEntry::batch).toList();
+    return applier.apply(batches, tx -> Projection.savePosition(tx, shard, position))
+        .compose(changes -> committer.afterCommit(Changes.combined(changes)).map(changes))
+        .map(changes -> {
+          projected = position;
+          Instant now = Instant.now();
+          for (int i = 0; i < batches.size(); i++) {
+            ApplyResult result = changes.get(i).result();
+            batches.get(i).events().forEach(routed -> activity.inbound(routed.channel().id(), now));
+            count("applied", result.applied());
+            count("duplicate", result.duplicates());
+            count("pending", result.pending());
+            count("skipped", result.skipped());
+          }
+          return null;
+        });
+  }
+
+  /**
+   * An entry that failed alone: while the store is unavailable it is retried (with a growing pause) for as long as
+   * it takes; any other failure is retried a few times, then the entry is recorded in {@code inbound_failures} and
+   * passed, so the shard goes on.
+   */
+  private Future<Void> retry(LogEntry entry, Throwable failure, int attempt) {
+    if (!unavailable(failure) && attempt >= MAX_ATTEMPTS) {
+      log.error("log entry {} (organization {}) cannot be projected and is set aside: {}", entry.id(),
+          entry.organizationId(), failure.toString());
+      metrics.counter("parley.inbound.projection.failures").increment();
+      return pool.withTransaction(tx -> tx.preparedQuery(
+                  "INSERT INTO inbound_failures (log_id, error) VALUES ($1, $2) ON CONFLICT (log_id) DO NOTHING")
+              .execute(Tuple.of(entry.id(), String.valueOf(failure)))
+              .compose(v -> Projection.savePosition(tx, shard, entry.id())))
+          .onSuccess(v -> projected = entry.id())
+          .recover(again -> retry(entry, again, attempt + 1));
+    }
+    long pause = Math.min(MAX_BACKOFF.toMillis(), 50L << Math.min(attempt, 7));
+    if (attempt == 1 || attempt % 10 == 0) {
+      log.warn("projection of log entry {} failed ({}), retrying in {} ms", entry.id(), failure.toString(), pause);
+    }
+    Promise<Void> later = Promise.promise();
+    vertx.setTimer(pause, id -> applyOnce(List.of(entry))
+        .recover(again -> retry(entry, again, attempt + 1))
+        .onComplete(later));
+    return later.future();
+  }
+
+  /** True when the failure is the store's (connection lost, server shutting down, out of resources): worth waiting for. */
+  static boolean unavailable(Throwable failure) {
+    if (failure instanceof PgException pg) {
+      String state = pg.getSqlState();
+      return state == null || state.startsWith("08") || state.startsWith("53") || state.startsWith("57")
+          || state.startsWith("58") || state.startsWith("40");
+    }
+    return true; // connection closed, timeouts, pool exhausted
+  }
+
+  private void wake() {
+    if (waiters.isEmpty()) {
+      return;
+    }
+    waiters.removeIf(waiter -> {
+      if (projected >= waiter.position()) {
+        waiter.promise().complete();
+        return true;
+      }
+      return false;
+    });
+  }
+
+  private void count(String outcome, int amount) {
+    if (amount > 0) {
+      metrics.counter("parley.inbound.events", "outcome", outcome).increment(amount);
+    }
+  }
+}
