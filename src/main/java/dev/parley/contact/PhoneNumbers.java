@@ -25,6 +25,27 @@ public final class PhoneNumbers {
     if (number == null || number.isBlank()) {
       return Optional.empty();
     }
+    Optional<Normalized> known = SEEN.get(number);
+    if (known != null) {
+      return known;
+    }
+    if (SEEN.size() >= SEEN_MAX) {
+      SEEN.clear(); // bounded: a crude reset is enough for a cache whose misses cost microseconds
+    }
+    Optional<Normalized> normalized = parse(number);
+    SEEN.put(number, normalized);
+    return normalized;
+  }
+
+  /**
+   * Numbers already normalised: every inbound message names its sender's number, and the same customers write again
+   * and again, while finding a number's region runs libphonenumber's patterns for every region of its calling code.
+   */
+  private static final java.util.concurrent.ConcurrentHashMap<String, Optional<Normalized>> SEEN =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private static final int SEEN_MAX = 100_000;
+
+  private static Optional<Normalized> parse(String number) {
     String digits = number.strip();
     if (!digits.startsWith("+")) {
       digits = "+" + digits;

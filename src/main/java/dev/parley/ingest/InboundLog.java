@@ -44,7 +44,8 @@ public final class InboundLog extends VerticleBase implements LogReader {
   static final int MAX_FLUSH_ROWS = 1_000;
   private static final int RETENTION_BATCH = 10_000;
 
-  private static final String INSERT = """
+  /** The append: one multi-row insert, ids in the rows' order (the benchmark's log-append ceiling runs it too). */
+  public static final String INSERT = """
       INSERT INTO inbound_log (id, received_at, organization_id, channel_id, provider, body)
       SELECT nextval('inbound_log_id_seq'), r, o, c, p, b
         FROM unnest($1::timestamptz[], $2::uuid[], $3::uuid[], $4::text[], $5::bytea[]) WITH ORDINALITY AS t(r, o, c, p, b, n)

@@ -39,13 +39,26 @@ public final class HubSignature {
     return MessageDigest.isEqual(hmac(body, secret), claimed);
   }
 
+  /**
+   * One {@code Mac} per thread, keyed with the last secret it used: looking the algorithm up and deriving the key's
+   * pads cost more than hashing a small webhook, and webhooks of one channel come in runs.
+   */
+  private static final ThreadLocal<KeyedMac> MACS = new ThreadLocal<>();
+
+  private record KeyedMac(String secret, Mac mac) {}
+
   private static byte[] hmac(byte[] body, String secret) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-      return mac.doFinal(body);
-    } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-      throw new IllegalStateException("HmacSHA256 unavailable", e);
+    KeyedMac keyed = MACS.get();
+    if (keyed == null || !keyed.secret().equals(secret)) {
+      try {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        keyed = new KeyedMac(secret, mac);
+        MACS.set(keyed);
+      } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+        throw new IllegalStateException("HmacSHA256 unavailable", e);
+      }
     }
+    return keyed.mac().doFinal(body); // doFinal also resets the Mac for the next body
   }
 }

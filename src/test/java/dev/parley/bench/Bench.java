@@ -36,13 +36,13 @@ public final class Bench {
   }
 
   static final Mode FULL = new Mode("full", 10, 10,
-      new int[] {100, 200, 300, 400, 500, 750, 1_000, 1_500, 2_000, 3_000, 5_000, 10_000, 20_000},
-      new int[] {50, 100, 250, 500, 1_000, 1_500, 2_000, 3_000, 5_000, 10_000, 20_000},
+      new int[] {100, 250, 500, 1_000, 2_000, 3_000, 4_000, 5_000, 6_000, 7_500, 10_000, 20_000},
+      new int[] {250, 1_000, 2_500, 5_000, 10_000, 15_000, 20_000, 25_000, 30_000},
       new int[] {100, 250, 1_000, 2_000, 5_000}, 20, 100, 10, 18_000, 20, 1_000, 20, 10_000, 100_000, 1_000_000, 200, 15, 60, 30);
   static final Mode SHORT = new Mode("short", 3, 5,
-      new int[] {100, 200, 400, 800, 1_600, 20_000},
-      new int[] {50, 250, 1_000, 5_000, 20_000},
-      new int[] {100, 250, 2_000}, 5, 100, 10, 4_000, 10, 500, 5, 2_000, 20_000, 200_000, 100, 4, 20, 10);
+      new int[] {200, 800, 1_600, 3_200, 5_000, 7_500, 20_000},
+      new int[] {250, 1_000, 5_000, 10_000, 20_000},
+      new int[] {100, 250, 1_000, 2_000}, 5, 100, 10, 4_000, 10, 500, 5, 2_000, 20_000, 200_000, 100, 4, 20, 10);
   static final int NUMBER_THROUGHPUT = 300;
   static final List<String> SCENARIOS = List.of("ceilings", "ingest", "latency", "connections", "dispatch", "list");
 
@@ -114,7 +114,7 @@ public final class Bench {
           for (int i = 0; i < mode.latencyOrgs(); i++) {
             orgs.add(fixtures.organization("Team " + i, 1, mode.agentsPerOrg(), null));
           }
-          report.put("e2e_latency", new LatencyScenario(vertx, mode).run(parley, orgs));
+          report.put("e2e_latency", new LatencyScenario(vertx, mode, infra::postgresCpuSeconds, infra::redisCpuSeconds).run(parley, orgs));
         }
         if (only.contains("connections")) {
           Org org = fixtures.organization("Crowd", 1, 100, null);

@@ -1,10 +1,12 @@
 package dev.parley.bench;
 
 import dev.parley.bench.Fixtures.Org;
+import dev.parley.ingest.InboundLog;
 import dev.parley.store.Database;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -32,6 +34,9 @@ final class Ceilings {
         provider_message_id, reply_to_provider_id, sender_type, sender_id, status, sent_at, edited_at, raw)
       VALUES ($1, $2, $3, $4, 'inbound', 'text', $5, $6, $7, NULL, 'contact', NULL, 'received', $8, NULL, $9)
       ON CONFLICT (channel_id, provider_message_id) WHERE provider_message_id IS NOT NULL DO NOTHING""";
+
+  /** Rows per log-append commit in the ceiling: what the group committer takes under load. */
+  private static final int LOG_BATCH = 250;
 
   private final Vertx vertx;
   private final Bench.Mode mode;
@@ -69,11 +74,35 @@ final class Ceilings {
       });
       long commits = closedLoop(32, mode.ceilingSeconds(),
           () -> pool.preparedQuery(INSERT).execute(row.get()).map(1));
+      // the inbound log's append, as its group committer runs it: one multi-row insert per commit
+      Buffer body = new Webhooks(0, 0, 1_000).text(org.channels().get(0), 1, "ceiling").body();
+      long logRows = closedLoop(2, mode.ceilingSeconds(), () -> {
+        int n = LOG_BATCH;
+        OffsetDateTime[] at = new OffsetDateTime[n];
+        UUID[] organizations = new UUID[n];
+        UUID[] channels = new UUID[n];
+        String[] providers = new String[n];
+        Buffer[] bodies = new Buffer[n];
+        for (int i = 0; i < n; i++) {
+          at[i] = OffsetDateTime.now(ZoneOffset.UTC);
+          organizations[i] = org.id();
+          channels[i] = channel;
+          providers[i] = "whatsapp";
+          bodies[i] = body;
+        }
+        return pool.preparedQuery(InboundLog.INSERT).execute(Tuple.of(at, organizations, channels, providers, bodies))
+            .map(n);
+      });
+      try (var db = Database.connect(pgUrl); var statement = db.createStatement()) {
+        statement.execute("TRUNCATE inbound_log");
+      }
       return new JsonObject()
           .put("batched_insert_rows_per_s", Math.round(batchRows / (double) mode.ceilingSeconds()))
           .put("single_row_commits_per_s", Math.round(commits / (double) mode.ceilingSeconds()))
+          .put("log_append_rows_per_s", Math.round(logRows / (double) mode.ceilingSeconds()))
           .put("how", "INSERT INTO messages (Parley's statement): batches of 500 rows on 4 connections; then one-row "
-              + "transactions on 32 connections");
+              + "transactions on 32 connections; then the inbound log's append (Parley's statement, "
+              + body.length() + "-byte webhook bodies), " + LOG_BATCH + " rows per commit on 2 connections");
     } finally {
       pool.close().await();
     }

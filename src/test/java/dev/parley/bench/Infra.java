@@ -84,6 +84,28 @@ final class Infra implements AutoCloseable {
     }
   }
 
+  /** CPU seconds the embedded Redis has used so far; -1 for an external server. */
+  double redisCpuSeconds() {
+    if (redis == null) {
+      return -1;
+    }
+    try {
+      String pid = Files.readAllLines(redis.pidFile()).get(0).strip();
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / (double) ParleyProcess.CLOCK_TICKS;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** PostgreSQL's and Redis's CPU seconds together; -1 unless both are embedded (and so measurable here). */
+  double storesCpuSeconds() {
+    double postgresCpu = postgresCpuSeconds();
+    double redisCpu = redisCpuSeconds();
+    return postgresCpu < 0 || redisCpu < 0 ? -1 : postgresCpu + redisCpu;
+  }
+
   /** What the report says about the servers. */
   String describe() {
     return embedded ? "embedded PostgreSQL 17 (synchronous_commit on, fsync on) and Redis 6.2"

@@ -20,12 +20,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Scenario 1: signed WhatsApp webhooks (70 % text, 10 % image, 20 % status), one event per webhook and then 50, at
- * increasing open-loop rates until the p99 passes 100 ms (or webhooks fail, or the server stops keeping up). Parley
+ * increasing open-loop rates until the p99 passes 50 ms (or webhooks fail, or the server stops keeping up). Parley
  * answers 200 only after the transaction committed with synchronous commit on, so acknowledged events are durably
  * committed events.
  */
 final class IngestScenario {
-  static final double P99_LIMIT_MS = 100;
+  static final double P99_LIMIT_MS = 50;
 
   private final Vertx vertx;
   private final Bench.Mode mode;

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.DoubleSupplier;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -26,9 +27,14 @@ final class LatencyScenario {
   private final Recorder recorder = new Recorder(3);
   private final AtomicLong received = new AtomicLong();
 
-  LatencyScenario(Vertx vertx, Bench.Mode mode) {
+  private final DoubleSupplier postgresCpu;
+  private final DoubleSupplier redisCpu;
+
+  LatencyScenario(Vertx vertx, Bench.Mode mode, DoubleSupplier postgresCpu, DoubleSupplier redisCpu) {
     this.vertx = vertx;
     this.mode = mode;
+    this.postgresCpu = postgresCpu;
+    this.redisCpu = redisCpu;
   }
 
   JsonObject run(ParleyProcess parley, List<Org> orgs) {
@@ -50,6 +56,7 @@ final class LatencyScenario {
         recorder.reset();
         received.set(0);
         var ack = new AtomicLong();
+        double[] cpuBefore = {parley.cpuSeconds(), postgresCpu.getAsDouble(), redisCpu.getAsDouble()};
         OpenLoop.Result run = OpenLoop.run(vertx, rate, Duration.ofSeconds(mode.latencySeconds()), 20_000,
             (i, intended) -> {
               Org org = orgs.get((int) (i % orgs.size()));
@@ -57,6 +64,9 @@ final class LatencyScenario {
               int customer = (int) ((i / orgs.size()) % 1_000);
               return client.webhook(webhooks.text(channel, customer, MARK + intended)).onSuccess(ok -> ack.incrementAndGet());
             });
+        // CPU over the step's own seconds (the generators' time is not in it); per acknowledged message
+        double[] cpu = {parley.cpuSeconds() - cpuBefore[0], postgresCpu.getAsDouble() - cpuBefore[1],
+            redisCpu.getAsDouble() - cpuBefore[2]};
         ParleyProcess.sleep(3_000); // frames still on their way
         Histogram frames = recorder.getIntervalHistogram();
         long expected = ack.get() * (agents / orgs.size());
@@ -68,11 +78,15 @@ final class LatencyScenario {
             .put("frames_received", received.get())
             .put("ws_latency", Stats.latency(frames))
             .put("webhook_latency", Stats.latency(run.latency()))
-            .put("completed_per_second", Stats.series(run.completedPerSecond()));
+            .put("completed_per_second", Stats.series(run.completedPerSecond()))
+            .put("cpu", cpuPerMessage(cpu, cpuBefore, ack.get(), run.seconds()))
+            .put("cpu_steal_percent", run.steal() < 0 ? null : run.steal());
         steps.add(step);
-        System.out.printf("e2e at %,d msg/s: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms; frames %d of %d%n", rate,
+        System.out.printf("e2e at %,d msg/s: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms; frames %d of %d; "
+                + "CPU %s µs per message%n", rate,
             frames.getValueAtPercentile(50) / 1000.0, frames.getValueAtPercentile(99) / 1000.0,
-            frames.getValueAtPercentile(99.9) / 1000.0, frames.getMaxValue() / 1000.0, received.get(), expected);
+            frames.getValueAtPercentile(99.9) / 1000.0, frames.getMaxValue() / 1000.0, received.get(), expected,
+            step.getJsonObject("cpu").getValue("total_us_per_message"));
         ParleyProcess.sleep(1_000);
       }
       return new JsonObject().put("agents", connected).put("organizations", orgs.size())
@@ -80,6 +94,27 @@ final class LatencyScenario {
     } finally {
       client.close();
     }
+  }
+
+  /** Cores used during the step and CPU µs per acknowledged message: Parley, PostgreSQL, Redis and their sum. */
+  private static JsonObject cpuPerMessage(double[] cpu, double[] before, long messages, double seconds) {
+    var result = new JsonObject();
+    String[] names = {"parley", "postgres", "redis"};
+    double total = 0;
+    boolean complete = true;
+    for (int i = 0; i < names.length; i++) {
+      if (before[i] < 0) {
+        complete = false;
+        continue;
+      }
+      result.put(names[i] + "_cores", Stats.round(cpu[i] / seconds, 2));
+      result.put(names[i] + "_us_per_message", messages == 0 ? null : Math.round(cpu[i] * 1e6 / messages));
+      total += cpu[i];
+    }
+    if (complete && messages > 0) {
+      result.put("total_us_per_message", Math.round(total * 1e6 / messages));
+    }
+    return result;
   }
 
   private void frame(String text) {
