@@ -2,6 +2,7 @@ package dev.parley.conversation;
 
 import dev.parley.channel.ChannelActivity;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -13,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +47,8 @@ final class Projector extends VerticleBase {
   private final ArrayDeque<LogEntry> queue = new ArrayDeque<>();
   private final List<Waiter> waiters = new ArrayList<>();
   private boolean running;
+  /** Entries received and not yet applied and published (queued or in the transaction): the projection's lag. */
+  private final AtomicInteger backlog = new AtomicInteger();
   /** The last position received, and the last one applied and published. */
   private long received;
   private long projected;
@@ -65,6 +69,7 @@ final class Projector extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    metrics.gauge("parley.inbound.projection.backlog", Tags.of("shard", Integer.toString(shard)), backlog);
     return Projection.position(pool, shard).compose(position -> {
       received = position;
       projected = position;
@@ -80,20 +85,23 @@ final class Projector extends VerticleBase {
       }
       List<LogEntry> mine = page.stream().filter(entry -> projection.shardOf(entry.organizationId()) == shard).toList();
       long last = page.get(page.size() - 1).id();
-      if (!mine.isEmpty()) {
-        log.info("projector {} applying {} logged webhook(s) after position {}", shard, mine.size(), after);
+      if (mine.isEmpty()) {
+        return catchUp(last);
       }
-      Promise<Void> done = Promise.promise();
+      log.info("projector {} applying {} logged webhook(s) after position {}", shard, mine.size(), after);
       accept(mine);
-      settled().onComplete(done);
-      return done.future().compose(v -> catchUp(last));
+      return settled().compose(v -> catchUp(last));
     });
   }
 
   /** Entries of this shard in log order, from any thread. */
   void accept(List<LogEntry> entries) {
+    if (entries.isEmpty()) {
+      return;
+    }
     context.runOnContext(v -> {
       queue.addAll(entries);
+      backlog.addAndGet(entries.size());
       received = Math.max(received, entries.get(entries.size() - 1).id());
       next();
     });
@@ -129,6 +137,7 @@ final class Projector extends VerticleBase {
     }
     metrics.summary("parley.inbound.projection.webhooks").record(batch.size());
     project(batch).onComplete(done -> {
+      backlog.addAndGet(-batch.size());
       running = false;
       wake();
       next();

@@ -159,6 +159,31 @@ final class ChildJvm implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits until the node's projectors have applied every webhook it acknowledged ({@code
+   * parley_inbound_projection_backlog} 0 on every shard): a 200 means the webhook is in the inbound log, and its
+   * message is stored a moment later.
+   */
+  void awaitProjected(Duration timeout) throws IOException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        var response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+            .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        double backlog = response.body().lines().filter(line -> line.startsWith("parley_inbound_projection_backlog"))
+            .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+        if (response.statusCode() == 200 && backlog == 0) {
+          return;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException(e);
+      }
+      sleep(50);
+    }
+    throw new IOException(name + " still had webhooks to project after " + timeout + "; see " + log);
+  }
+
   private void awaitReady(String path, Duration timeout) throws IOException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {

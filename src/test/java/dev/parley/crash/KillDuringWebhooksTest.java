@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -112,6 +113,7 @@ class KillDuringWebhooksTest {
       int redelivered = load.redeliver(port, 10);
       assertEquals(List.of(), load.unacknowledged(), "webhooks still refused after the restart");
 
+      restarted.awaitProjected(Duration.ofSeconds(30));
       StoredWebhooks stored;
       try (Connection connection = connect.open()) {
         stored = StoredWebhooks.read(connection, load);

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -137,6 +138,7 @@ class PostgresRestartTest {
       int refusedWhileDown = count(byPhase.get(1), 503);
       int redelivered = load.redeliver(port, 10);
       assertEquals(List.of(), load.unacknowledged(), "webhooks still refused after PostgreSQL came back");
+      parley.awaitProjected(Duration.ofSeconds(30));
       StoredWebhooks stored;
       try (Connection connection = StoredWebhooks.embedded(dataDir)) {
         stored = StoredWebhooks.read(connection, load);

@@ -94,6 +94,7 @@ class DispatchTest {
   /** A customer writes through the simulator (which opens its window); answers the conversation id. */
   private static UUID customerWrites(TestApp app, ProviderSimulator sim, String waId) {
     sim.customerWrites(TestApp.PHONE_NUMBER_ID, waId, "Customer " + waId, "Hello from " + waId).await();
+    app.settled();
     return app.one("SELECT cv.id FROM conversations cv JOIN contacts c ON c.id = cv.contact_id "
         + "WHERE c.mobile_number = $1", "+" + waId).getUUID("id");
   }

@@ -86,6 +86,7 @@ class MediaFetchTest {
   }
 
   private static UUID messageId(String wamid) {
+    app.settled(); // the simulator's webhook is acknowledged; its message is projected a moment later
     return app.one("SELECT id FROM messages WHERE provider_message_id = $1", wamid).getUUID("id");
   }
 
@@ -268,6 +269,7 @@ class MediaFetchTest {
   @Test
   void anUploadedFileIsSentWithOneProviderUploadForTwoMessages() {
     sim.customerWrites(TestApp.PHONE_NUMBER_ID, "447700900107", "Sender", "Send me the brochure").await();
+    app.settled();
     UUID conversation = app.one("SELECT cv.id FROM conversations cv JOIN contacts c ON c.id = cv.contact_id "
         + "WHERE c.mobile_number = '+447700900107'").getUUID("id");
     String service = app.apiKey("media-sender");

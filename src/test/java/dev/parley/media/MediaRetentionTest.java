@@ -85,6 +85,7 @@ class MediaRetentionTest {
 
     CustomerMessage sent = sim.customerSendsMedia(TestApp.PHONE_NUMBER_ID, "447700900201", "image/png",
         Buffer.buffer(Samples.png()), null).await();
+    app.settled();
     UUID message = app.one("SELECT id FROM messages WHERE provider_message_id = $1", sent.wamid()).getUUID("id");
     JsonObject stored = shown(message, "stored");
     assertEquals("PT3S", stored.getString("retention"));

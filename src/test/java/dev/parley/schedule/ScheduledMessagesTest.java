@@ -288,6 +288,7 @@ class ScheduledMessagesTest {
         String token = node.adminToken();
         String waId = "447700800555";
         sim.customerWrites(TestApp.PHONE_NUMBER_ID, waId, "Robin", "Can you remind me tomorrow?").await();
+        node.settled();
         String conversation = node.one("SELECT cv.id FROM conversations cv JOIN contacts c ON c.id = cv.contact_id "
             + "WHERE c.mobile_number = $1", "+" + waId).getUUID("id").toString();
         UUID adminUser = node.one("SELECT id FROM users WHERE email = $1", TestApp.ADMIN_EMAIL).getUUID("id");

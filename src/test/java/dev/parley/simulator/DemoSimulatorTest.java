@@ -38,6 +38,7 @@ class DemoSimulatorTest {
           number.webhookUrl());
 
       simulator.customerWrites(TestApp.PHONE_NUMBER_ID, CUSTOMER, "Priya", "Is my order on its way?").await();
+      app.settled();
       UUID conversation = app.one("SELECT cv.id FROM conversations cv JOIN contacts c ON c.id = cv.contact_id "
           + "WHERE c.mobile_number = $1", "+" + CUSTOMER).getUUID("id");
       HttpResponse<Buffer> sent = app.sendMessage(conversation,
