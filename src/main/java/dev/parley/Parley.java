@@ -16,6 +16,7 @@ import dev.parley.config.ParleyConfig;
 import dev.parley.conversation.Committer;
 import dev.parley.conversation.ConversationRoutes;
 import dev.parley.conversation.ConversationStateVerticle;
+import dev.parley.conversation.LogSlot;
 import dev.parley.conversation.Projection;
 import dev.parley.conversation.StateRebuilder;
 import dev.parley.conversation.WindowTimerVerticle;
@@ -111,6 +112,7 @@ public final class Parley implements AutoCloseable {
   private Redis redis;
   private MediaLibrary media;
   private Projection inbound;
+  private LogSlot logSlot;
   private InboundLog inboundLog;
   private String pgUrl;
   private String redisUrl;
@@ -196,13 +198,15 @@ public final class Parley implements AutoCloseable {
     // the inbound path: webhooks are appended to the inbound log (acknowledged after its commit), then projected
     // by one projector per shard; projectors first catch up with what the log holds beyond their positions
     var ingestConfig = config.ingest();
-    inbound = new Projection(ParleyConfig.instancesOrCores(ingestConfig.projectors()));
-    Projection.prepare(pool, inbound.shards()).await();
+    logSlot = LogSlot.claim(vertx, pgUrl).await();
+    inbound = new Projection(logSlot, ParleyConfig.instancesOrCores(ingestConfig.projectors()));
+    inbound.prepare(pool).await();
     inboundLog = new InboundLog(pool, inbound, providers, channels, ingestConfig.applyTimeout(),
         ingestConfig.logRetention(), registry);
     deploy(inbound.shards(), inbound.projectors(pool, committer, providers, conversation.serviceWindow(), activity,
         inboundLog, registry));
     deploy(1, () -> inboundLog);
+    inbound.adoptOrphans(vertx, pool, inboundLog);
     // outbound dispatch works from its own small pool, so bulk sending never makes webhooks wait for a connection
     var dispatch = config.dispatch();
     dispatchPool = Database.pool(vertx, pgUrl, dispatch.poolSize());
@@ -344,6 +348,9 @@ public final class Parley implements AutoCloseable {
     }
     if (pool != null) {
       quietly("close PostgreSQL pool", () -> pool.close().await());
+    }
+    if (logSlot != null) { // after the projectors stopped: the slot's positions are final
+      quietly("release the inbound log slot", () -> logSlot.close().await());
     }
     if (redis != null) {
       quietly("close Redis client", () -> redis.close().await());

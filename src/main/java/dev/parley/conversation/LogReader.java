@@ -6,6 +6,9 @@ import java.util.List;
 /** Reads committed inbound-log rows back as entries (parsed and routed again): how a projector catches up at start. */
 public interface LogReader {
 
-  /** Up to {@code limit} entries after position {@code after}, in position order; empty at the log's end. */
-  Future<List<LogEntry>> after(long after, int limit);
+  /**
+   * Up to {@code limit} entries written under {@code slot} after position {@code after}, in position order; empty at
+   * the log's end.
+   */
+  Future<List<LogEntry>> after(int slot, long after, int limit);
 }

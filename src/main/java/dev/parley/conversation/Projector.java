@@ -32,6 +32,7 @@ final class Projector extends VerticleBase {
   static final int MAX_BATCH_EVENTS = 1_000;
   private static final int REPLAY_PAGE = 500;
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+  private static final Duration STOP_GRACE = Duration.ofSeconds(10);
   /** Attempts at an entry whose failure is not the store's availability before it is set aside. */
   private static final int MAX_ATTEMPTS = 3;
 
@@ -49,7 +50,7 @@ final class Projector extends VerticleBase {
   private boolean running;
   /** Entries received and not yet applied and published (queued or in the transaction): the projection's lag. */
   private final AtomicInteger backlog = new AtomicInteger();
-  /** The last position received, and the last one applied and published. */
+  /** Entries received so far, and entries applied and published (or set aside): a waiter waits for the second. */
   private long received;
   private long projected;
 
@@ -70,16 +71,32 @@ final class Projector extends VerticleBase {
   @Override
   public Future<?> start() {
     metrics.gauge("parley.inbound.projection.backlog", Tags.of("shard", Integer.toString(shard)), backlog);
-    return Projection.position(pool, shard).compose(position -> {
-      received = position;
-      projected = position;
-      return catchUp(position);
-    }).onSuccess(v -> projection.register(shard, this));
+    return projection.position(pool, shard).compose(this::catchUp).onSuccess(v -> projection.register(shard, this));
+  }
+
+  /**
+   * Finishes what was acknowledged before stopping (the HTTP edge and the log stopped first), for at most a few
+   * seconds: anything left is projected at the next start, or by another node that adopts the slot.
+   */
+  @Override
+  public Future<?> stop() {
+    Promise<Void> stopped = Promise.promise();
+    long timer = vertx.setTimer(STOP_GRACE.toMillis(), id -> {
+      if (stopped.tryComplete()) {
+        log.warn("projector {} stopped with {} webhook(s) not yet projected; they are projected at the next start",
+            shard, backlog.get());
+      }
+    });
+    settled().onComplete(done -> {
+      vertx.cancelTimer(timer);
+      stopped.tryComplete();
+    });
+    return stopped.future();
   }
 
   /** Projects the log's entries of this shard after {@code after}, page by page, before live entries arrive. */
   private Future<Void> catchUp(long after) {
-    return reader.after(after, REPLAY_PAGE).compose(page -> {
+    return reader.after(projection.slot(), after, REPLAY_PAGE).compose(page -> {
       if (page.isEmpty()) {
         return Future.succeededFuture();
       }
@@ -102,7 +119,7 @@ final class Projector extends VerticleBase {
     context.runOnContext(v -> {
       queue.addAll(entries);
       backlog.addAndGet(entries.size());
-      received = Math.max(received, entries.get(entries.size() - 1).id());
+      received += entries.size();
       next();
     });
   }
@@ -138,6 +155,7 @@ final class Projector extends VerticleBase {
     metrics.summary("parley.inbound.projection.webhooks").record(batch.size());
     project(batch).onComplete(done -> {
       backlog.addAndGet(-batch.size());
+      projected += batch.size();
       running = false;
       wake();
       next();
@@ -162,12 +180,11 @@ final class Projector extends VerticleBase {
 
   /** One transaction for the whole batch and its position; then Redis and the push hub, then the counts. */
   private Future<Void> applyOnce(List<LogEntry> batch) {
-    long position = batch.get(batch.size() - 1).id();
+    long position = ownPosition(batch);
     List<InboundBatch> batches = batch.stream().map(LogEntry::batch).toList();
-    return applier.apply(batches, tx -> Projection.savePosition(tx, shard, position))
+    return applier.apply(batches, tx -> position < 0 ? Future.succeededFuture() : projection.savePosition(tx, shard, position))
         .compose(changes -> committer.afterCommit(Changes.combined(changes)).map(changes))
         .map(changes -> {
-          projected = position;
           Instant now = Instant.now();
           for (int i = 0; i < batches.size(); i++) {
             ApplyResult result = changes.get(i).result();
@@ -191,11 +208,11 @@ final class Projector extends VerticleBase {
       log.error("log entry {} (organization {}) cannot be projected and is set aside: {}", entry.id(),
           entry.organizationId(), failure.toString());
       metrics.counter("parley.inbound.projection.failures").increment();
+      long position = ownPosition(List.of(entry));
       return pool.withTransaction(tx -> tx.preparedQuery(
                   "INSERT INTO inbound_failures (log_id, error) VALUES ($1, $2) ON CONFLICT (log_id) DO NOTHING")
               .execute(Tuple.of(entry.id(), String.valueOf(failure)))
-              .compose(v -> Projection.savePosition(tx, shard, entry.id())))
-          .onSuccess(v -> projected = entry.id())
+              .compose(v -> position < 0 ? Future.succeededFuture() : projection.savePosition(tx, shard, position)))
           .recover(again -> retry(entry, again, attempt + 1));
     }
     long pause = Math.min(MAX_BACKOFF.toMillis(), 50L << Math.min(attempt, 7));
@@ -207,6 +224,20 @@ final class Projector extends VerticleBase {
         .recover(again -> retry(entry, again, attempt + 1))
         .onComplete(later));
     return later.future();
+  }
+
+  /**
+   * The position this batch takes the shard to: its last entry of this node's slot (entries of a dead node's slot,
+   * being adopted, move that slot's positions instead); -1 when it has none.
+   */
+  private long ownPosition(List<LogEntry> batch) {
+    int own = projection.slot();
+    for (int i = batch.size() - 1; i >= 0; i--) {
+      if (batch.get(i).slot() == own) {
+        return batch.get(i).id();
+      }
+    }
+    return -1;
   }
 
   /** True when the failure is the store's (connection lost, server shutting down, out of resources): worth waiting for. */

@@ -46,8 +46,8 @@ public final class InboundLog extends VerticleBase implements LogReader {
 
   /** The append: one multi-row insert, ids in the rows' order (the benchmark's log-append ceiling runs it too). */
   public static final String INSERT = """
-      INSERT INTO inbound_log (id, received_at, organization_id, channel_id, provider, body)
-      SELECT nextval('inbound_log_id_seq'), r, o, c, p, b
+      INSERT INTO inbound_log (id, slot, received_at, organization_id, channel_id, provider, body)
+      SELECT nextval('inbound_log_id_seq'), $6, r, o, c, p, b
         FROM unnest($1::timestamptz[], $2::uuid[], $3::uuid[], $4::text[], $5::bytea[]) WITH ORDINALITY AS t(r, o, c, p, b, n)
        ORDER BY n
       RETURNING id""";
@@ -102,6 +102,20 @@ public final class InboundLog extends VerticleBase implements LogReader {
     return Future.succeededFuture();
   }
 
+  /** Lets the flush in flight (and any queued behind it) finish, for at most the append timeout. */
+  @Override
+  public Future<?> stop() {
+    Promise<Void> stopped = Promise.promise();
+    long deadline = System.nanoTime() + appendTimeout.toNanos();
+    vertx.setPeriodic(0, 10, id -> {
+      if ((!flushing && queue.isEmpty()) || System.nanoTime() > deadline) {
+        vertx.cancelTimer(id);
+        stopped.tryComplete();
+      }
+    });
+    return stopped.future();
+  }
+
   /**
    * Appends a verified webhook; from any event loop. The future completes on the caller's event loop with the log
    * position once the row has committed, or fails (store down or too slow) and nothing is acknowledged.
@@ -138,7 +152,7 @@ public final class InboundLog extends VerticleBase implements LogReader {
     }
     metrics.summary("parley.inbound.log.webhooks").record(n);
     pool.preparedQuery(INSERT)
-        .execute(Tuple.of(receivedAt, organizations, channelIds, providerNames, bodies))
+        .execute(Tuple.of(receivedAt, organizations, channelIds, providerNames, bodies, projection.slot()))
         .onComplete(done -> {
           List<Pending> written = List.copyOf(inFlight);
           inFlight.clear();
@@ -149,7 +163,8 @@ public final class InboundLog extends VerticleBase implements LogReader {
             List<LogEntry> entries = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
               Pending pending = written.get(i);
-              entries.add(new LogEntry(ids.get(i), pending.channel().organizationId(), pending.batch()));
+              entries.add(new LogEntry(ids.get(i), projection.slot(), pending.channel().organizationId(),
+                  pending.batch()));
             }
             projection.submit(entries);
             for (int i = 0; i < n; i++) {
@@ -196,13 +211,13 @@ public final class InboundLog extends VerticleBase implements LogReader {
    * whose channel is gone is kept out (and logged): it cannot be applied.
    */
   @Override
-  public Future<List<LogEntry>> after(long after, int limit) {
+  public Future<List<LogEntry>> after(int slot, long after, int limit) {
     var directory = new ChannelDirectory(channels, Duration.ofMinutes(1));
     var router = new EventRouter(directory);
     return pool.preparedQuery("""
-            SELECT id, received_at, organization_id, channel_id, provider, body FROM inbound_log
-             WHERE id > $1 ORDER BY id LIMIT $2""")
-        .execute(Tuple.of(after, limit))
+            SELECT id, slot, received_at, organization_id, channel_id, provider, body FROM inbound_log
+             WHERE id > $1 AND slot = $3 ORDER BY id LIMIT $2""")
+        .execute(Tuple.of(after, limit, slot))
         .compose(rows -> {
           List<LogEntry> entries = new ArrayList<>(rows.size());
           Future<Void> chain = Future.succeededFuture();
@@ -218,9 +233,10 @@ public final class InboundLog extends VerticleBase implements LogReader {
 
   private Future<LogEntry> entry(Row row, ChannelDirectory directory, EventRouter router) {
     long id = row.getLong("id");
+    int slot = row.getInteger("slot");
     UUID organization = row.getUUID("organization_id");
     String providerName = row.getString("provider");
-    LogEntry nothing = new LogEntry(id, organization, new InboundBatch(providerName, List.of()));
+    LogEntry nothing = new LogEntry(id, slot, organization, new InboundBatch(providerName, List.of()));
     Provider provider = providers.find(providerName).orElse(null);
     if (provider == null) {
       log.error("log entry {} names provider {}, which this node does not have; skipped", id, providerName);
@@ -234,7 +250,7 @@ public final class InboundLog extends VerticleBase implements LogReader {
       try {
         var events = provider.parse(row.getBuffer("body"), row.getOffsetDateTime("received_at").toInstant());
         return router.route(providerName, channel.get(), events)
-            .map(routed -> new LogEntry(id, organization, new InboundBatch(providerName, routed)));
+            .map(routed -> new LogEntry(id, slot, organization, new InboundBatch(providerName, routed)));
       } catch (MalformedPayload e) {
         log.error("log entry {} no longer parses ({}); skipped", id, e.getMessage());
         return Future.succeededFuture(nothing);

@@ -50,6 +50,7 @@ class ConcurrentInboundTest {
           .sendBuffer(Buffer.buffer(body)));
     }
     Future.join(sent).await();
+    nodes.forEach(TestApp::settled); // acknowledged means logged; wait until every node has projected what it took
     return sent.stream().map(Future::result).toList();
   }
 

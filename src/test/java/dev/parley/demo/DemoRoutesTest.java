@@ -45,6 +45,7 @@ class DemoRoutesTest {
         new JsonObject().put("text", "Do you ship to Lisbon?").put("wa_id", "351912345678").put("name", "Rui"), admin);
     assertEquals(202, written.statusCode(), written.bodyAsString());
     String wamid = written.bodyAsJsonObject().getString("provider_message_id");
+    app.settled(); // the simulator's webhook was acknowledged; its message is projected a moment later
     var stored = app.one("""
         SELECT m.body, m.direction, c.name, c.mobile_number FROM messages m JOIN conversations v ON v.id = m.conversation_id
         JOIN contacts c ON c.id = v.contact_id WHERE m.provider_message_id = $1""", wamid);
