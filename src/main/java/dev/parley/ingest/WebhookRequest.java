@@ -4,7 +4,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 
 /**
- * A provider's webhook request as the HTTP edge received it, passed to {@link IngestVerticle} untouched.
+ * A provider's webhook request as the HTTP edge received it, passed to {@link Ingest} untouched.
  *
  * @param subscription true for the {@code GET} subscription handshake, false for a {@code POST} delivery
  * @param body the exact raw bytes (signatures are computed over them); empty for {@code GET}

@@ -117,6 +117,44 @@ final class ParleyProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * CPU seconds so far by kind of thread, from {@code /proc/<pid>/task}: {@code compiler} (the JIT's C1 and C2
+   * threads), {@code gc}, {@code event_loop_user} and {@code event_loop_system} (Vert.x's event loops, in Java and in
+   * the kernel: socket writes, loopback delivery), and {@code other}.
+   */
+  Map<String, Double> threadCpu() {
+    Map<String, Double> seconds = new java.util.TreeMap<>();
+    for (String kind : List.of("compiler", "gc", "event_loop_user", "event_loop_system", "other")) {
+      seconds.put(kind, 0.0);
+    }
+    try (var tasks = Files.list(Path.of("/proc/" + pid() + "/task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        try {
+          String stat = Files.readString(task.resolve("stat"));
+          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+          String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          double user = Long.parseLong(fields[11]) / (double) CLOCK_TICKS;
+          double system = Long.parseLong(fields[12]) / (double) CLOCK_TICKS;
+          if (name.contains("Compiler")) {
+            seconds.merge("compiler", user + system, Double::sum);
+          } else if (name.startsWith("GC") || name.startsWith("G1")) {
+            seconds.merge("gc", user + system, Double::sum);
+          } else if (name.startsWith("vert.x-eventloo")) {
+            seconds.merge("event_loop_user", user, Double::sum);
+            seconds.merge("event_loop_system", system, Double::sum);
+          } else {
+            seconds.merge("other", user + system, Double::sum);
+          }
+        } catch (IOException | RuntimeException gone) {
+          // the thread ended meanwhile
+        }
+      }
+    } catch (IOException e) {
+      return Map.of();
+    }
+    return seconds;
+  }
+
   /** Runs a full GC in the process ({@code jcmd GC.run}) so heap figures show live data only. */
   void fullGc() {
     Path jcmd = Path.of(java()).resolveSibling("jcmd");
@@ -145,6 +183,38 @@ final class ParleyProcess implements AutoCloseable {
       Thread.currentThread().interrupt();
       return -1;
     }
+  }
+
+  /** The sum of the samples of metric {@code name} on the process's {@code /metrics}; -1 if it cannot be read. */
+  double metric(String name) {
+    try {
+      var response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(5)).GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+      return response.body().lines().filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{"))
+          .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  /**
+   * Waits until Parley has projected every webhook it acknowledged (its projection backlog is 0), at most
+   * {@code limit}; the seconds it took, or -1 if the backlog was still there.
+   */
+  double awaitProjected(Duration limit) {
+    long start = System.nanoTime();
+    long deadline = start + limit.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (metric("parley_inbound_projection_backlog") == 0) {
+        return Math.round((System.nanoTime() - start) / 1e7) / 100.0;
+      }
+      sleep(20);
+    }
+    return -1;
   }
 
   static void sleep(long millis) {
