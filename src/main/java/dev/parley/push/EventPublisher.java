@@ -67,10 +67,14 @@ public final class EventPublisher {
           for (int i = 0; i < organizations.size(); i++) {
             long firstSeq = responses.get(first.size() + i).toLong();
             List<String> orgTails = tails.get(i);
+            List<String> frames = new ArrayList<>(orgTails.size());
             for (int j = 0; j < orgTails.size(); j++) {
-              long seq = firstSeq + j;
-              bus.publish(Addresses.PUSH, PushMessage.sequenced(organizations.get(i), seq, EventLog.frame(seq, orgTails.get(j))));
+              frames.add(EventLog.frame(firstSeq + j, orgTails.get(j)));
             }
+            // one push message per organization: its frames reach each socket in one event-loop turn
+            bus.publish(Addresses.PUSH, frames.size() == 1
+                ? PushMessage.sequenced(organizations.get(i), firstSeq, frames.get(0))
+                : PushMessage.sequenced(organizations.get(i), firstSeq, frames));
           }
           return true;
         })

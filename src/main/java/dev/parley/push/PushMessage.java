@@ -1,6 +1,9 @@
 package dev.parley.push;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -8,6 +11,8 @@ import java.util.UUID;
  * event bus unchanged. Three kinds ({@code kind}):
  * <ul>
  *   <li>{@code event}: a sequenced frame for every socket of the organization ({@code org}, {@code seq}, {@code frame});
+ *   <li>{@code events}: consecutive sequenced frames of one organization from one commit ({@code org}, {@code seq}
+ *       of the first, {@code frames}): one message per organization per batch, written to each socket in a row;
  *   <li>{@code direct}: an unsequenced frame for some sockets only: those in {@code view}, those of {@code user},
  *       or all users' sockets but {@code except_user}'s (notifications, typing);
  *   <li>{@code reset}: the organization's sequence broke (Redis unavailable when events committed), so its
@@ -17,6 +22,7 @@ import java.util.UUID;
 public final class PushMessage {
   static final String KIND = "kind";
   static final String EVENT = "event";
+  static final String EVENTS = "events";
   static final String DIRECT = "direct";
   static final String RESET = "reset";
 
@@ -24,6 +30,11 @@ public final class PushMessage {
 
   static JsonObject sequenced(UUID organizationId, long seq, String frame) {
     return new JsonObject().put(KIND, EVENT).put("org", organizationId.toString()).put("seq", seq).put("frame", frame);
+  }
+
+  static JsonObject sequenced(UUID organizationId, long firstSeq, List<String> frames) {
+    return new JsonObject().put(KIND, EVENTS).put("org", organizationId.toString()).put("seq", firstSeq)
+        .put("frames", new JsonArray(new ArrayList<>(frames)));
   }
 
   static JsonObject reset(UUID organizationId) {
