@@ -56,6 +56,7 @@ final class LatencyScenario {
         received.set(0);
         var ack = new AtomicLong();
         Map<String, Double> threadsBefore = parley.threadCpu();
+        double[] batchesBefore = batches(parley);
         double[] cpuBefore = {parley.cpuSeconds(), postgresCpu.getAsDouble(), redisCpu.getAsDouble()};
         OpenLoop.Result run = OpenLoop.run(vertx, rate, Duration.ofSeconds(mode.latencySeconds()), 20_000,
             (i, intended) -> {
@@ -81,15 +82,16 @@ final class LatencyScenario {
             .put("completed_per_second", Stats.series(run.completedPerSecond()))
             .put("cpu", cpuPerMessage(cpu, cpuBefore, ack.get(), run.seconds()))
             .put("cpu_steal_percent", run.steal() < 0 ? null : run.steal())
-            .put("parley_thread_cpu_s", delta(threadsBefore, parley.threadCpu()));
+            .put("parley_thread_cpu_s", delta(threadsBefore, parley.threadCpu()))
+            .put("batching", batching(batchesBefore, batches(parley)));
         steps.add(step);
         System.out.printf("e2e at %,d msg/s: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms; frames %d of %d; "
                 + "CPU %s µs per message%n", rate,
             frames.getValueAtPercentile(50) / 1000.0, frames.getValueAtPercentile(99) / 1000.0,
             frames.getValueAtPercentile(99.9) / 1000.0, frames.getMaxValue() / 1000.0, received.get(), expected,
             step.getJsonObject("cpu").getValue("total_us_per_message"));
-        System.out.printf("  cpu %s; Parley threads (s) %s%n", step.getJsonObject("cpu").encode(),
-            step.getJsonObject("parley_thread_cpu_s").encode());
+        System.out.printf("  cpu %s; Parley threads (s) %s; %s%n", step.getJsonObject("cpu").encode(),
+            step.getJsonObject("parley_thread_cpu_s").encode(), step.getJsonObject("batching").encode());
         ParleyProcess.sleep(1_000);
       }
       return new JsonObject().put("agents", connected).put("organizations", orgs.size()).put("warm_up", warmUp)
@@ -122,6 +124,23 @@ final class LatencyScenario {
         .put("jit_quiet", compiler <= 0.1)
         .put("how", "500 msg/s in 5-second rounds until Parley's C1/C2 threads used under 0.1 s of CPU in a round "
             + "(/proc/<pid>/task), at most two minutes");
+  }
+
+  /** Parley's log commits and projection transactions so far, and the webhooks they held. */
+  private static double[] batches(ParleyProcess parley) {
+    return new double[] {parley.metric("parley_inbound_log_webhooks_count"), parley.metric("parley_inbound_log_webhooks_sum"),
+        parley.metric("parley_inbound_projection_webhooks_count"), parley.metric("parley_inbound_projection_webhooks_sum")};
+  }
+
+  /** Webhooks per inbound-log commit and per projection transaction during a step. */
+  private static JsonObject batching(double[] before, double[] after) {
+    double logCommits = after[0] - before[0];
+    double projections = after[2] - before[2];
+    return new JsonObject()
+        .put("log_commits", Math.round(logCommits))
+        .put("webhooks_per_log_commit", logCommits <= 0 ? null : Stats.round((after[1] - before[1]) / logCommits, 1))
+        .put("projection_transactions", Math.round(projections))
+        .put("webhooks_per_projection", projections <= 0 ? null : Stats.round((after[3] - before[3]) / projections, 1));
   }
 
   private static JsonObject delta(Map<String, Double> before, Map<String, Double> after) {

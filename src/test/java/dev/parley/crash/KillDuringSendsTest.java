@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -71,6 +72,7 @@ class KillDuringSendsTest {
             .put("phone_number_id", TestApp.PHONE_NUMBER_ID).put("wa_id", "4916" + (200000000 + c))
             .put("name", "Customer " + c).put("text", "hello"), Map.of());
       }
+      parley.awaitProjected(Duration.ofSeconds(30)); // the webhooks are acknowledged; their messages land a moment later
       var key = Map.of("X-Api-Key", Json.ok("POST", port, "/api/v1/api_keys", new JsonObject().put("name", "crash"),
           admin).getString("key"));
       List<String> conversations = new ArrayList<>();
