@@ -52,8 +52,8 @@ final class InboundApplier {
   }
 
   /**
-   * As {@link #apply(List)}, and runs {@code alsoInTransaction} in the same transaction after the events (the
-   * projector records the log position it reached there, so a commit holds both or neither).
+   * As {@link #apply(List)}, and runs {@code alsoInTransaction} in the same transaction, pipelined with the events'
+   * first statements (the projector records the log position it reached there, so a commit holds both or neither).
    */
   Future<List<Changes>> apply(List<InboundBatch> batches, Function<SqlClient, Future<Void>> alsoInTransaction) {
     // a stable order (identity changes, messages, edits, reactions, statuses; then by sender and time) makes
@@ -73,6 +73,9 @@ final class InboundApplier {
         changes.add(batchChanges);
         batch.events().forEach(routed -> owner.put(routed, batchChanges));
       }
+      // the caller's statement goes first and is not waited for: it is pipelined with the first phase's, which
+      // saves the projection one round trip per batch (a failure of either fails the transaction)
+      Future<Void> also = alsoInTransaction.apply(tx);
       Future<Void> chain = Future.succeededFuture();
       for (List<List<Routed>> phase : phases(events)) {
         if (phase.get(0).get(0).event() instanceof InboundEvent.Message) {
@@ -87,7 +90,7 @@ final class InboundApplier {
         // the groups of a phase touch different rows, so their statements are pipelined on the one connection
         chain = chain.compose(v -> inGroups(tx, phase, owner));
       }
-      return chain.compose(v -> alsoInTransaction.apply(tx)).map(changes);
+      return Future.all(also, chain).map(changes);
     }).recover(failure -> {
       if (attempt < MAX_ATTEMPTS && failure instanceof PgException pg
           && ("40P01".equals(pg.getSqlState()) || "40001".equals(pg.getSqlState()))) {

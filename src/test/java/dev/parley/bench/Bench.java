@@ -99,7 +99,8 @@ public final class Bench {
           "PARLEY_WHATSAPP_GRAPH_URL", simulator.baseUrl()));
       env.put("PARLEY_DISPATCH_RATE_PER_NUMBER", Integer.toString(NUMBER_THROUGHPUT));
       try (var parley = ParleyProcess.parley(env, port, work.resolve("parley.log"))) {
-        report.put("parley", new JsonObject().put("java_options", System.getenv().getOrDefault("BENCH_PARLEY_JAVA_OPTS",
+        report.put("parley", new JsonObject().put("jar", System.getenv().getOrDefault("BENCH_PARLEY_JAR",
+            "target/parley.jar")).put("java_options", System.getenv().getOrDefault("BENCH_PARLEY_JAVA_OPTS",
             "-Xms1g -Xmx3g")).put("rss_at_start_bytes", parley.rssBytes()));
         var fixtures = new Fixtures(vertx, infra.pgUrl);
         if (only.contains("ceilings")) {

@@ -35,7 +35,8 @@ final class ParleyProcess implements AutoCloseable {
     String opts = System.getenv().getOrDefault("BENCH_PARLEY_JAVA_OPTS", "-Xms1g -Xmx3g");
     List<String> command = new ArrayList<>(List.of(java()));
     command.addAll(List.of(opts.trim().split("\\s+")));
-    command.addAll(List.of("-jar", "target/parley.jar"));
+    // BENCH_PARLEY_JAR runs another build (an earlier commit's, for a before/after in one session)
+    command.addAll(List.of("-jar", System.getenv().getOrDefault("BENCH_PARLEY_JAR", "target/parley.jar")));
     return start("parley", command, env, port, log, "/health/ready");
   }
 
