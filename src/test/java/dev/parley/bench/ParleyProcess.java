@@ -121,11 +121,11 @@ final class ParleyProcess implements AutoCloseable {
   /**
    * CPU seconds so far by kind of thread, from {@code /proc/<pid>/task}: {@code compiler} (the JIT's C1 and C2
    * threads), {@code gc}, {@code event_loop_user} and {@code event_loop_system} (Vert.x's event loops, in Java and in
-   * the kernel: socket writes, loopback delivery), and {@code other}.
+   * the kernel: socket writes, loopback delivery), {@code projectors} (their own threads), and {@code other}.
    */
   Map<String, Double> threadCpu() {
     Map<String, Double> seconds = new java.util.TreeMap<>();
-    for (String kind : List.of("compiler", "gc", "event_loop_user", "event_loop_system", "other")) {
+    for (String kind : List.of("compiler", "gc", "event_loop_user", "event_loop_system", "projectors", "other")) {
       seconds.put(kind, 0.0);
     }
     try (var tasks = Files.list(Path.of("/proc/" + pid() + "/task"))) {
@@ -140,6 +140,8 @@ final class ParleyProcess implements AutoCloseable {
             seconds.merge("compiler", user + system, Double::sum);
           } else if (name.startsWith("GC") || name.startsWith("G1")) {
             seconds.merge("gc", user + system, Double::sum);
+          } else if (name.startsWith("parley-project")) {
+            seconds.merge("projectors", user + system, Double::sum);
           } else if (name.startsWith("vert.x-eventloo")) {
             seconds.merge("event_loop_user", user, Double::sum);
             seconds.merge("event_loop_system", system, Double::sum);
@@ -172,7 +174,7 @@ final class ParleyProcess implements AutoCloseable {
   /** Heap in use, in bytes, from Parley's Prometheus metrics ({@code jvm_memory_used_bytes{area="heap"}}). */
   long heapUsedBytes() {
     try {
-      var response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+      var response = METRICS_CLIENT.send(HttpRequest.newBuilder(
           URI.create("http://127.0.0.1:" + port + "/metrics")).GET().build(), HttpResponse.BodyHandlers.ofLines());
       return (long) response.body()
           .filter(line -> line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\""))
@@ -186,10 +188,13 @@ final class ParleyProcess implements AutoCloseable {
     }
   }
 
+  /** One client for every {@link #metric} call: a client per call leaked a selector thread each, and one hung. */
+  private static final HttpClient METRICS_CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
   /** The sum of the samples of metric {@code name} on the process's {@code /metrics}; -1 if it cannot be read. */
   double metric(String name) {
     try {
-      var response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+      var response = METRICS_CLIENT.send(HttpRequest.newBuilder(
           URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(5)).GET().build(),
           HttpResponse.BodyHandlers.ofString());
       return response.body().lines().filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{"))
