@@ -15,6 +15,7 @@ import io.vertx.ext.web.client.HttpResponse;
 import java.io.StringReader;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -107,6 +108,25 @@ class MessagesApiTest {
     assertEquals("👍", second.getJsonArray("data").getJsonObject(0).getJsonObject("reactions").getString("customer"));
     assertNull(second.getJsonArray("data").getJsonObject(1).getValue("reply_to"));
     assertNull(second.getValue("next_cursor"));
+  }
+
+  @Test
+  void anAcknowledgedMessageIsFoundBySearchWithinTheProjectionLag() {
+    String body = WhatsAppPayloads.text("447700900777", "Lag", "wamid.search-lag", TestApp.now(), "parcel zanzibar lag");
+    // answered as soon as the webhook is in the inbound log: no waiting for the projection here
+    var response = app.postOnly(app.webhookPath(), io.vertx.core.buffer.Buffer.buffer(body),
+        dev.parley.testing.Fixtures.sign(body, TestApp.APP_SECRET));
+    assertEquals(200, response.statusCode(), response.bodyAsString());
+    long acknowledged = System.nanoTime();
+    long deadline = acknowledged + Duration.ofSeconds(2).toNanos(); // documented: the projection's lag, ms below capacity
+    List<String> found = List.of();
+    while (found.isEmpty() && System.nanoTime() < deadline) {
+      found = bodies(get("/api/v1/messages?q=zanzibar").getJsonArray("data"));
+      if (found.isEmpty()) {
+        TestApp.sleep(5);
+      }
+    }
+    assertEquals(List.of("parcel zanzibar lag"), found, "searchable once projected, within 2 s of the acknowledgement");
   }
 
   @Test
