@@ -64,7 +64,7 @@ final class InboundApplier {
 
   private Future<List<Changes>> attempt(List<InboundBatch> batches, List<Routed> events,
       Function<SqlClient, Future<Void>> alsoInTransaction, int attempt) {
-    return pool.<List<Changes>>withTransaction(tx -> {
+    return pipelinedTransaction(tx -> {
       // each event's changes go to its own webhook's; identity, since a retry's events equal the first delivery's
       Map<Routed, Changes> owner = new IdentityHashMap<>();
       List<Changes> changes = new ArrayList<>(batches.size());
@@ -98,6 +98,31 @@ final class InboundApplier {
         return attempt(batches, events, alsoInTransaction, attempt + 1);
       }
       return Future.failedFuture(failure);
+    });
+  }
+
+  /**
+   * A transaction whose {@code BEGIN} is pipelined with its first statements instead of waited for (as
+   * {@code Pool.withTransaction} does): one round trip less for every projection batch. Commits when {@code work}
+   * succeeded, rolls back otherwise; a deferred constraint that fails at {@code COMMIT} fails the result.
+   */
+  private <T> Future<T> pipelinedTransaction(Function<SqlClient, Future<T>> work) {
+    return pool.withConnection(connection -> {
+      Future<?> begun = connection.query("BEGIN").execute();
+      Future<T> done;
+      try {
+        done = work.apply(connection);
+      } catch (RuntimeException e) {
+        done = Future.failedFuture(e);
+      }
+      Future<T> result = done;
+      return Future.join(begun, result).transform(both -> {
+        if (both.succeeded()) {
+          return connection.query("COMMIT").execute().map(committed -> result.result());
+        }
+        Throwable failure = begun.failed() ? begun.cause() : result.cause();
+        return connection.query("ROLLBACK").execute().transform(rolledBack -> Future.<T>failedFuture(failure));
+      });
     });
   }
 
