@@ -86,6 +86,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,6 +101,7 @@ public final class Parley implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Parley.class);
 
   private final ParleyConfig config;
+  private final Consumer<Vertx> beforeDeploy;
   private EmbeddedStores embedded;
   private final Deque<String> deployments = new ArrayDeque<>();
   private final List<HttpVerticle> httpVerticles = new CopyOnWriteArrayList<>();
@@ -118,13 +120,23 @@ public final class Parley implements AutoCloseable {
   private String redisUrl;
   private boolean closed;
 
-  private Parley(ParleyConfig config) {
+  private Parley(ParleyConfig config, Consumer<Vertx> beforeDeploy) {
     this.config = config;
+    this.beforeDeploy = beforeDeploy;
   }
 
   /** Starts a whole Parley node. On failure everything already started is stopped again. */
   public static Parley start(ParleyConfig config) throws Exception {
-    Parley parley = new Parley(config);
+    return start(config, vertx -> {});
+  }
+
+  /**
+   * As {@link #start(ParleyConfig)}, running {@code beforeDeploy} on the new Vert.x instance before any verticle is
+   * deployed: for listeners that must see every event from the first (a window timer that fell due while the node
+   * was down fires during the start).
+   */
+  public static Parley start(ParleyConfig config, Consumer<Vertx> beforeDeploy) throws Exception {
+    Parley parley = new Parley(config, beforeDeploy);
     try {
       parley.startAll();
       return parley;
@@ -161,6 +173,7 @@ public final class Parley implements AutoCloseable {
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
     LocalCodec.registerAll(vertx.eventBus(), OrgEvent.class);
+    beforeDeploy.accept(vertx);
 
     pool = Database.pool(vertx, pgUrl, config.postgres().poolSize());
     var boundedRedis = new BoundedRedis(vertx, Redis.createClient(vertx, new RedisOptions()

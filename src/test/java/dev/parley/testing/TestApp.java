@@ -44,19 +44,21 @@ public final class TestApp implements AutoCloseable {
   public final String keyPrefix;
   public final Parley parley;
   public final WebClient http;
-  public final ConcurrentLinkedQueue<OrgEvent> events = new ConcurrentLinkedQueue<>();
+  /** Every event published on the bus since the node's first verticle was deployed. */
+  public final ConcurrentLinkedQueue<OrgEvent> events;
   private final MessageConsumer<OrgEvent> recorder;
   private final boolean ownsDatabase;
   private boolean stopped;
 
-  private TestApp(String database, String keyPrefix, Parley parley, boolean ownsDatabase) {
+  private TestApp(String database, String keyPrefix, Parley parley, boolean ownsDatabase,
+      ConcurrentLinkedQueue<OrgEvent> events, MessageConsumer<OrgEvent> recorder) {
     this.database = database;
     this.keyPrefix = keyPrefix;
     this.parley = parley;
     this.ownsDatabase = ownsDatabase;
     this.http = WebClient.create(parley.vertx());
-    this.recorder = parley.vertx().eventBus().<OrgEvent>consumer(Addresses.EVENTS, m -> events.add(m.body()));
-    this.recorder.completion().await();
+    this.events = events;
+    this.recorder = recorder;
   }
 
   /** A fresh node on a fresh database, with {@code overrides} applied on top of the test defaults. */
@@ -86,8 +88,13 @@ public final class TestApp implements AutoCloseable {
     env.put("PARLEY_MEDIA_DIR", Path.of(System.getProperty("java.io.tmpdir"), "parley-test-media", database).toString());
     env.putAll(overrides);
     ParleyConfig config = ConfigLoader.load(env);
+    var events = new ConcurrentLinkedQueue<OrgEvent>();
+    var recorder = new java.util.concurrent.atomic.AtomicReference<MessageConsumer<OrgEvent>>();
     try {
-      return new TestApp(database, prefix, Parley.start(config), owns);
+      // recording from before the first verticle: timers that fell due while a node was down fire during its start
+      Parley parley = Parley.start(config, vertx -> recorder.set(
+          vertx.eventBus().<OrgEvent>consumer(Addresses.EVENTS, m -> events.add(m.body()))));
+      return new TestApp(database, prefix, parley, owns, events, recorder.get());
     } catch (Exception e) {
       throw new IllegalStateException("Parley did not start", e);
     }
