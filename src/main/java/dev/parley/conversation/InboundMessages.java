@@ -13,6 +13,7 @@ import dev.parley.store.ConversationStore.Opened;
 import dev.parley.store.MessageStore;
 import dev.parley.store.MessageStore.MessageRow;
 import dev.parley.store.MessageStore.NewMessage;
+import io.vertx.core.CompositeFuture;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlClient;
@@ -63,31 +64,49 @@ final class InboundMessages {
         owner.get(routed).duplicates++;
       }
     }
-    return messages.existing(tx,
+    // which messages are stored already, and who sent them (with their conversations locked), in one round trip
+    Map<String, List<Routed>> allBySender = bySender(candidates);
+    Map<String, Integer> senderIndex = new HashMap<>();
+    allBySender.keySet().forEach(key -> senderIndex.put(key, senderIndex.size()));
+    Future<Set<Integer>> existing = messages.existing(tx,
         candidates.stream().map(routed -> routed.channel().id()).toList(),
-        candidates.stream().map(routed -> ((InboundEvent.Message) routed.event()).providerMessageId()).toList())
-        .compose(existing -> {
-          Map<String, List<Routed>> bySender = new LinkedHashMap<>();
-          for (int i = 0; i < candidates.size(); i++) {
-            Routed routed = candidates.get(i);
-            if (existing.contains(i)) {
-              owner.get(routed).duplicates++;
-            } else {
-              var message = (InboundEvent.Message) routed.event();
-              bySender.computeIfAbsent(routed.channel().id() + "/" + message.sender().externalId(),
-                  k -> new ArrayList<>()).add(routed);
-            }
-          }
-          if (bySender.isEmpty()) {
-            return Future.succeededFuture();
-          }
-          List<List<Routed>> senders = List.copyOf(bySender.values());
-          return contacts.findOrCreateAll(tx, senders.stream().map(InboundMessages::sighting).toList())
-              .compose(found -> intoConversations(tx, senders, found, owner));
-        });
+        candidates.stream().map(routed -> ((InboundEvent.Message) routed.event()).providerMessageId()).toList());
+    Future<List<ContactStore.Known>> known = contacts.findAll(tx,
+        allBySender.values().stream().map(InboundMessages::sighting).toList());
+    return Future.all(existing, known).compose(both -> {
+      List<Routed> fresh = new ArrayList<>(candidates.size());
+      for (int i = 0; i < candidates.size(); i++) {
+        if (existing.result().contains(i)) {
+          owner.get(candidates.get(i)).duplicates++;
+        } else {
+          fresh.add(candidates.get(i));
+        }
+      }
+      if (fresh.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      Map<String, List<Routed>> bySender = bySender(fresh);
+      List<List<Routed>> senders = List.copyOf(bySender.values());
+      List<ContactStore.Known> knownSenders = bySender.keySet().stream()
+          .map(key -> known.result().get(senderIndex.get(key))).toList();
+      List<ContactStore.Sighting> sightings = senders.stream().map(InboundMessages::sighting).toList();
+      return contacts.refreshOrCreateAll(tx, sightings, knownSenders)
+          .compose(found -> intoConversations(tx, senders, found, knownSenders, owner));
+    });
   }
 
-  /** One sender's messages as {@link ContactStore#findOrCreateAll} takes them: the newest profile fields win. */
+  /** Messages grouped by sender (channel and external id), in the order given. */
+  private static Map<String, List<Routed>> bySender(List<Routed> messages) {
+    Map<String, List<Routed>> bySender = new LinkedHashMap<>();
+    for (Routed routed : messages) {
+      var message = (InboundEvent.Message) routed.event();
+      bySender.computeIfAbsent(routed.channel().id() + "/" + message.sender().externalId(), k -> new ArrayList<>())
+          .add(routed);
+    }
+    return bySender;
+  }
+
+  /** One sender's messages as {@link ContactStore#findAll} takes them: the newest profile fields win. */
   private static ContactStore.Sighting sighting(List<Routed> messages) {
     Routed first = messages.get(0);
     String profileName = null;
@@ -107,14 +126,17 @@ final class InboundMessages {
         number.map(PhoneNumbers.Normalized::e164).orElse(null), country);
   }
 
-  private Future<Void> intoConversations(
-      SqlClient tx, List<List<Routed>> senders, List<ContactRef> found, Map<Routed, Changes> owner) {
+  private Future<Void> intoConversations(SqlClient tx, List<List<Routed>> senders, List<ContactRef> found,
+      List<ContactStore.Known> known, Map<Routed, Changes> owner) {
     List<Supplier<Future<Void>>> later = new ArrayList<>(); // one by one, started after the set-based part
     // the (channel, contact) pairs, distinct: two identities of a group may lead to one contact
     Map<String, Integer> pairIndex = new LinkedHashMap<>();
     List<UUID> organizations = new ArrayList<>();
     List<UUID> channels = new ArrayList<>();
     List<UUID> contactIds = new ArrayList<>();
+    // each pair's latest conversation as the lookup found and locked it (null: none); pairs of senders created
+    // just now are looked up and locked below
+    Map<Integer, ConversationStore.Latest> lockedByPair = new HashMap<>();
     for (int i = 0; i < senders.size(); i++) {
       List<Routed> messagesOfSender = senders.get(i);
       Routed first = messagesOfSender.get(0);
@@ -141,10 +163,13 @@ final class InboundMessages {
         channels.add(first.channel().id());
         contactIds.add(contact.id());
       }
+      if (known.get(i) != null) {
+        lockedByPair.put(pairIndex.get(pair), known.get(i).conversation());
+      }
     }
     Future<Void> setBased = channels.isEmpty()
         ? Future.succeededFuture()
-        : conversations.lockLatestAll(tx, channels, contactIds).compose(latest -> {
+        : lockRest(tx, channels, contactIds, lockedByPair).compose(latest -> {
           List<Incoming> incoming = new ArrayList<>();
           // pairs without a conversation: one is opened, written once with its first messages counted
           Map<Integer, List<Incoming>> freshPairs = new LinkedHashMap<>();
@@ -182,6 +207,34 @@ final class InboundMessages {
           });
         });
     return setBased.compose(v -> Future.join(later.stream().map(Supplier::get).toList()).mapEmpty());
+  }
+
+  /**
+   * Every pair's latest conversation, locked: those in {@code locked} were found and locked with their senders; the
+   * rest (senders created in this transaction, usually none) are looked up and locked here. Aligned with the pairs.
+   */
+  private Future<List<ConversationStore.Latest>> lockRest(SqlClient tx, List<UUID> channels, List<UUID> contactIds,
+      Map<Integer, ConversationStore.Latest> locked) {
+    List<Integer> rest = new ArrayList<>();
+    for (int pair = 0; pair < channels.size(); pair++) {
+      if (!locked.containsKey(pair)) {
+        rest.add(pair);
+      }
+    }
+    List<ConversationStore.Latest> latest = new ArrayList<>(channels.size());
+    for (int pair = 0; pair < channels.size(); pair++) {
+      latest.add(locked.get(pair));
+    }
+    if (rest.isEmpty()) {
+      return Future.succeededFuture(latest);
+    }
+    return conversations.lockLatestAll(tx, rest.stream().map(channels::get).toList(),
+        rest.stream().map(contactIds::get).toList()).map(lockedNow -> {
+          for (int j = 0; j < rest.size(); j++) {
+            latest.set(rest.get(j), lockedNow.get(j));
+          }
+          return latest;
+        });
   }
 
   /** Messages of one sender whose contact is known, one by one and in order ({@link #intoConversation}). */
@@ -258,7 +311,27 @@ final class InboundMessages {
           "inbound", message.type(), message.body(), message.content(), message.providerMessageId(),
           message.replyToProviderId(), "contact", null, "received", message.timestamp(), null, message.raw()));
     }
-    return messages.insertAll(tx, rows).compose(stored -> {
+    // each existing conversation's counters, computed as if every message is stored, are sent with the insert
+    // (pipelined: one round trip for both); the rare message a concurrent transaction stored first is corrected after
+    Map<UUID, List<Integer>> planned = new LinkedHashMap<>();
+    for (int i = 0; i < incoming.size(); i++) {
+      planned.computeIfAbsent(incoming.get(i).conversation().id(), k -> new ArrayList<>()).add(i);
+    }
+    List<ConversationStore.Received> received = new ArrayList<>();
+    planned.forEach((conversationId, positions) -> {
+      if (!created.containsKey(conversationId)) {
+        int latest = latest(positions, i -> rows.get(i).sentAt());
+        Instant at = rows.get(latest).sentAt();
+        received.add(new ConversationStore.Received(conversationId, positions.size(), rows.get(latest).id(), at,
+            oneByOne.windowEnd(incoming.get(latest).routed().channel(), at)));
+      }
+    });
+    Future<Map<UUID, MessageRow>> inserted = messages.insertAll(tx, rows);
+    Future<List<ConversationRow>> counted = received.isEmpty()
+        ? Future.succeededFuture(List.of())
+        : conversations.recordInboundAll(tx, received);
+    return Future.all(inserted, counted).compose(both -> {
+      Map<UUID, MessageRow> stored = inserted.result();
       // per conversation, in the group's order: its new messages, and the latest of them (ties: the later one)
       Map<UUID, List<Integer>> byConversation = new LinkedHashMap<>();
       Map<UUID, Integer> missing = new HashMap<>();
@@ -271,20 +344,15 @@ final class InboundMessages {
           missing.merge(conversationId, 1, Integer::sum);
         }
       }
-      List<ConversationStore.Received> received = new ArrayList<>();
       Map<UUID, Integer> latestOf = new HashMap<>();
-      byConversation.forEach((conversationId, positions) -> {
-        int latest = latest(positions, i -> rows.get(i).sentAt());
-        latestOf.put(conversationId, latest);
-        if (!created.containsKey(conversationId)) {
-          Instant at = rows.get(latest).sentAt();
-          received.add(new ConversationStore.Received(conversationId, positions.size(), rows.get(latest).id(), at,
-              oneByOne.windowEnd(incoming.get(latest).routed().channel(), at)));
-        }
-      });
-      Future<List<ConversationRow>> recorded = received.isEmpty()
-          ? Future.succeededFuture(List.of())
-          : conversations.recordInboundAll(tx, received);
+      byConversation.forEach((conversationId, positions) ->
+          latestOf.put(conversationId, latest(positions, i -> rows.get(i).sentAt())));
+      // a conversation counted a message that was not stored is counted again from what it holds
+      List<Future<ConversationRow>> recordedRows = new ArrayList<>();
+      counted.result().forEach(row -> recordedRows.add(missing.containsKey(row.id())
+          ? conversations.recount(tx, row.id(), missing.get(row.id()))
+          : Future.succeededFuture(row)));
+      Future<List<ConversationRow>> recorded = Future.all(recordedRows).map(CompositeFuture::list);
       List<Future<ConversationRow>> corrected = new ArrayList<>();
       created.forEach((id, row) -> corrected.add(missing.containsKey(id)
           ? conversations.recount(tx, id, missing.get(id))
@@ -297,10 +365,10 @@ final class InboundMessages {
           List<Integer> positions = byConversation.getOrDefault(conversation.id(), List.of());
           Integer latestPosition = latestOf.get(conversation.id());
           boolean isNew = created.containsKey(conversation.id());
-          if (latestPosition == null) { // a new conversation none of whose messages was stored
+          if (latestPosition == null) { // a conversation none of whose messages was stored after all
             Incoming any = incoming.stream().filter(in -> in.conversation().id().equals(conversation.id()))
                 .findFirst().orElseThrow();
-            timelines.add(timeline.changed(tx, conversation, any.contact().toJson(), null, true,
+            timelines.add(timeline.changed(tx, conversation, any.contact().toJson(), null, isNew,
                 owner.get(any.routed())));
             continue;
           }

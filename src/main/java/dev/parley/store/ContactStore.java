@@ -93,16 +93,23 @@ public final class ContactStore {
       RETURNING id, name, mobile_number, address ->> 'country' AS country, (xmax = 0) AS inserted
       """;
   // set-based forms of the statements above, for the senders of a group of inbound messages
+  // each sender's identity and contact, with the profile stored on the identity, and the (channel, contact) pair's
+  // open (else latest) conversation locked until commit: one round trip where a lookup and a lock took two
   private static final String FIND_IDENTITIES = """
-      SELECT k.i, f.identity_id, f.id, f.name, f.mobile_number, f.country
+      SELECT k.i, f.identity_id, f.id, f.name, f.mobile_number, f.country, f.profile_name, f.user_id, f.username,
+             cv.id AS conversation_id, cv.status AS conversation_status
       FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS k(channel_id, external_id, user_id, i)
       CROSS JOIN LATERAL (
-        SELECT ci.id AS identity_id, c.id, c.name, c.mobile_number, c.address ->> 'country' AS country
+        SELECT ci.id AS identity_id, ci.profile_name, ci.user_id, ci.username,
+               c.id, c.name, c.mobile_number, c.address ->> 'country' AS country
         FROM contact_identities ci JOIN contacts c ON c.id = ci.contact_id
         WHERE ci.channel_id = k.channel_id
           AND (ci.external_id = k.external_id OR (k.user_id IS NOT NULL AND ci.user_id = k.user_id))
         ORDER BY ci.external_id = k.external_id DESC
         LIMIT 1) f
+      LEFT JOIN LATERAL (
+        SELECT id, status FROM conversations WHERE channel_id = k.channel_id AND contact_id = f.id
+        ORDER BY status = 'open' DESC, created_at DESC LIMIT 1 FOR UPDATE) cv ON true
       """;
   // rewrites only the identities whose profile actually changed
   private static final String UPDATE_IDENTITY_PROFILES = """
@@ -339,16 +346,21 @@ public final class ContactStore {
     });
   }
 
-  /** One sender of a group of inbound messages, for {@link #findOrCreateAll}. */
+  /** One sender of a group of inbound messages, for {@link #findAll}. */
   public record Sighting(UUID organizationId, UUID channelId, Identity identity, String e164, String country) {}
 
   /**
-   * {@link #findOrCreate} for the distinct senders of a group of inbound messages, in at most six statements for
-   * the whole group. The answer is aligned with {@code sightings}; an element is null where the set-based path
-   * leaves the decision to {@link #findOrCreate}: another transaction is registering the same identity, or two new
-   * senders of the group share one number.
+   * A sender {@link #findAll} found: its contact, the profile its identity holds, and the (channel, contact) pair's
+   * open (else latest) conversation, locked until commit, or null when the pair has none.
    */
-  public Future<List<ContactRef>> findOrCreateAll(SqlClient tx, List<Sighting> sightings) {
+  public record Known(ContactRef contact, Identity stored, ConversationStore.Latest conversation) {}
+
+  /**
+   * The first half of {@link #findOrCreate} for the distinct senders of a group of inbound messages, in one statement
+   * that also locks each found sender's latest conversation on the channel. Aligned with {@code sightings}; null
+   * where the identity is not known yet.
+   */
+  public Future<List<Known>> findAll(SqlClient tx, List<Sighting> sightings) {
     int n = sightings.size();
     UUID[] channels = new UUID[n];
     String[] externalIds = new String[n], userIds = new String[n];
@@ -357,31 +369,61 @@ public final class ContactStore {
       externalIds[i] = sightings.get(i).identity().externalId();
       userIds[i] = sightings.get(i).identity().userId();
     }
-    return tx.preparedQuery(FIND_IDENTITIES).execute(Database.arrays(channels, externalIds, userIds)).compose(rows -> {
-      List<ContactRef> found = new ArrayList<>(Collections.nCopies(n, (ContactRef) null));
+    return tx.preparedQuery(FIND_IDENTITIES).execute(Database.arrays(channels, externalIds, userIds)).map(rows -> {
+      List<Known> found = new ArrayList<>(Collections.nCopies(n, (Known) null));
       for (Row row : rows) {
-        found.set(row.getLong("i").intValue() - 1, new ContactRef(row.getUUID("id"), row.getUUID("identity_id"),
-            row.getString("name"), row.getString("mobile_number"), row.getString("country"), false, false));
+        var contact = new ContactRef(row.getUUID("id"), row.getUUID("identity_id"), row.getString("name"),
+            row.getString("mobile_number"), row.getString("country"), false, false);
+        int i = row.getLong("i").intValue() - 1;
+        var stored = new Identity(sightings.get(i).identity().externalId(), row.getString("user_id"),
+            row.getString("profile_name"), row.getString("username"));
+        UUID conversation = row.getUUID("conversation_id");
+        found.set(i, new Known(contact, stored, conversation == null ? null
+            : new ConversationStore.Latest(conversation, "open".equals(row.getString("conversation_status")))));
       }
-      List<Integer> missing = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        if (found.get(i) == null) {
-          missing.add(i);
-        }
-      }
-      return Future.all(refreshProfiles(tx, sightings, found), createAll(tx, sightings, missing))
-          .map(v -> {
-            List<ContactRef> refreshed = v.resultAt(0);
-            Map<Integer, ContactRef> created = v.resultAt(1);
-            List<ContactRef> answer = new ArrayList<>(refreshed);
-            created.forEach(answer::set);
-            return answer;
-          });
+      return found;
     });
   }
 
+  /**
+   * The second half of {@link #findOrCreate} for a group's senders, after {@link #findAll}: the found ones' changed
+   * profiles written (nothing when unchanged, the usual case), the others created, in at most five statements. The
+   * answer is aligned with {@code sightings}; an element is null where the set-based path leaves the decision to
+   * {@link #findOrCreate}: another transaction is registering the same identity, or two new senders of the group
+   * share one number.
+   */
+  public Future<List<ContactRef>> refreshOrCreateAll(SqlClient tx, List<Sighting> sightings, List<Known> known) {
+    List<ContactRef> found = new ArrayList<>(sightings.size());
+    List<Integer> missing = new ArrayList<>();
+    for (int i = 0; i < sightings.size(); i++) {
+      found.add(known.get(i) == null ? null : known.get(i).contact());
+      if (known.get(i) == null) {
+        missing.add(i);
+      }
+    }
+    return Future.all(refreshProfiles(tx, sightings, known, found), createAll(tx, sightings, missing))
+        .map(v -> {
+          List<ContactRef> refreshed = v.resultAt(0);
+          Map<Integer, ContactRef> created = v.resultAt(1);
+          List<ContactRef> answer = new ArrayList<>(refreshed);
+          created.forEach(answer::set);
+          return answer;
+        });
+  }
+
+  /** True when writing {@code seen} over {@code stored} changes it (a field seen replaces the stored one). */
+  private static boolean changes(Identity seen, Identity stored) {
+    return differs(seen.profileName(), stored.profileName()) || differs(seen.userId(), stored.userId())
+        || differs(seen.username(), stored.username());
+  }
+
+  private static boolean differs(String seen, String stored) {
+    return seen != null && !seen.equals(stored);
+  }
+
   /** {@link #refreshProfile} for the found ones: their identities' profiles, and a missing contact name. */
-  private Future<List<ContactRef>> refreshProfiles(SqlClient tx, List<Sighting> sightings, List<ContactRef> found) {
+  private Future<List<ContactRef>> refreshProfiles(
+      SqlClient tx, List<Sighting> sightings, List<Known> known, List<ContactRef> found) {
     Map<UUID, Identity> profiles = new LinkedHashMap<>();
     Map<UUID, String> names = new LinkedHashMap<>();
     for (int i = 0; i < found.size(); i++) {
@@ -390,7 +432,7 @@ public final class ContactStore {
       if (contact == null) {
         continue;
       }
-      if (identity.profileName() != null || identity.userId() != null || identity.username() != null) {
+      if (changes(identity, known.get(i).stored())) {
         profiles.put(contact.identityId(), identity);
       }
       if (contact.name() == null && identity.profileName() != null) {
