@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,8 +49,13 @@ final class Projector extends VerticleBase {
   private final ArrayDeque<LogEntry> queue = new ArrayDeque<>();
   private final List<Waiter> waiters = new ArrayList<>();
   private boolean running;
-  /** Entries received and not yet applied and published (queued or in the transaction): the projection's lag. */
+  /**
+   * Entries submitted and not yet applied and published (queued or in the transaction): the projection's lag.
+   * Counted on the submitting thread, so the log sees at once that the shard is no longer idle.
+   */
   private final AtomicInteger backlog = new AtomicInteger();
+  /** Held by the log while it projects this shard's entries in its own transaction ({@link Projection.Inline}). */
+  private final AtomicBoolean held = new AtomicBoolean();
   /** Entries received so far, and entries applied and published (or set aside): a waiter waits for the second. */
   private long received;
   private long projected;
@@ -116,10 +122,28 @@ final class Projector extends VerticleBase {
     if (entries.isEmpty()) {
       return;
     }
+    backlog.addAndGet(entries.size());
     context.runOnContext(v -> {
       queue.addAll(entries);
-      backlog.addAndGet(entries.size());
       received += entries.size();
+      next();
+    });
+  }
+
+  /**
+   * Holds the shard for a projection in the log's transaction: only when it is idle (nothing submitted and not yet
+   * projected); until {@link #release()} it starts no batch, and {@link #settled()} waits. Called by the log, the
+   * only submitter of this node's entries, so an idle shard cannot receive one of them meanwhile.
+   */
+  boolean tryHold() {
+    return backlog.get() == 0 && held.compareAndSet(false, true);
+  }
+
+  /** Ends a {@link #tryHold()}: what was queued meanwhile is projected now. */
+  void release() {
+    held.set(false);
+    context.runOnContext(v -> {
+      wake();
       next();
     });
   }
@@ -128,7 +152,7 @@ final class Projector extends VerticleBase {
   Future<Void> settled() {
     Promise<Void> promise = Promise.promise();
     context.runOnContext(v -> {
-      if (projected >= received && !running) {
+      if (projected >= received && !running && !held.get()) {
         promise.complete();
       } else {
         waiters.add(new Waiter(received, promise));
@@ -138,7 +162,7 @@ final class Projector extends VerticleBase {
   }
 
   private void next() {
-    if (running) {
+    if (running || held.get()) {
       return;
     }
     if (queue.isEmpty()) {
@@ -185,17 +209,23 @@ final class Projector extends VerticleBase {
     return applier.apply(batches, tx -> position < 0 ? Future.succeededFuture() : projection.savePosition(tx, shard, position))
         .compose(changes -> committer.afterCommit(Changes.combined(changes)).map(changes))
         .map(changes -> {
-          Instant now = Instant.now();
-          for (int i = 0; i < batches.size(); i++) {
-            ApplyResult result = changes.get(i).result();
-            batches.get(i).events().forEach(routed -> activity.inbound(routed.channel().id(), now));
-            count("applied", result.applied());
-            count("duplicate", result.duplicates());
-            count("pending", result.pending());
-            count("skipped", result.skipped());
-          }
+          recorded(batches, changes, activity, metrics);
           return null;
         });
+  }
+
+  /** Counts what a committed projection did, per outcome, and notes the channels' inbound activity. */
+  static void recorded(List<InboundBatch> batches, List<Changes> changes, ChannelActivity activity,
+      MeterRegistry metrics) {
+    Instant now = Instant.now();
+    for (int i = 0; i < batches.size(); i++) {
+      ApplyResult result = changes.get(i).result();
+      batches.get(i).events().forEach(routed -> activity.inbound(routed.channel().id(), now));
+      count(metrics, "applied", result.applied());
+      count(metrics, "duplicate", result.duplicates());
+      count(metrics, "pending", result.pending());
+      count(metrics, "skipped", result.skipped());
+    }
   }
 
   /**
@@ -251,7 +281,7 @@ final class Projector extends VerticleBase {
   }
 
   private void wake() {
-    if (waiters.isEmpty()) {
+    if (waiters.isEmpty() || running || held.get()) {
       return;
     }
     waiters.removeIf(waiter -> {
@@ -263,7 +293,7 @@ final class Projector extends VerticleBase {
     });
   }
 
-  private void count(String outcome, int amount) {
+  private static void count(MeterRegistry metrics, String outcome, int amount) {
     if (amount > 0) {
       metrics.counter("parley.inbound.events", "outcome", outcome).increment(amount);
     }

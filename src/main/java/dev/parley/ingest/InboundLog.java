@@ -18,6 +18,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,6 +64,8 @@ public final class InboundLog extends VerticleBase implements LogReader {
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private final List<Pending> inFlight = new ArrayList<>();
   private boolean flushing;
+  /** An inline projection's changes are on their way to Redis and the sockets: the next flush waits for them. */
+  private boolean publishing;
   private Context home;
 
   private record Pending(Channel channel, Instant receivedAt, Buffer body, InboundBatch batch, Context caller,
@@ -108,7 +111,7 @@ public final class InboundLog extends VerticleBase implements LogReader {
     Promise<Void> stopped = Promise.promise();
     long deadline = System.nanoTime() + appendTimeout.toNanos();
     vertx.setPeriodic(0, 10, id -> {
-      if ((!flushing && queue.isEmpty()) || System.nanoTime() > deadline) {
+      if ((!flushing && !publishing && queue.isEmpty()) || System.nanoTime() > deadline) {
         vertx.cancelTimer(id);
         stopped.tryComplete();
       }
@@ -130,8 +133,14 @@ public final class InboundLog extends VerticleBase implements LogReader {
     return promise.future();
   }
 
+  /**
+   * Writes what is queued, up to {@link #MAX_FLUSH_ROWS} webhooks. When their projector shards are idle (below
+   * capacity) the same transaction projects them ({@link Projection.Inline}): one commit per webhook instead of two,
+   * and the push one commit sooner. Otherwise, or when that transaction fails, the rows are appended alone and the
+   * shards' projectors project them after what they hold.
+   */
   private void flush() {
-    if (flushing || queue.isEmpty()) {
+    if (flushing || publishing || queue.isEmpty()) {
       return;
     }
     flushing = true;
@@ -141,6 +150,7 @@ public final class InboundLog extends VerticleBase implements LogReader {
     UUID[] channelIds = new UUID[n];
     String[] providerNames = new String[n];
     Buffer[] bodies = new Buffer[n];
+    List<InboundBatch> batches = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       Pending pending = queue.poll();
       inFlight.add(pending);
@@ -149,34 +159,73 @@ public final class InboundLog extends VerticleBase implements LogReader {
       channelIds[i] = pending.channel().id();
       providerNames[i] = pending.batch().provider();
       bodies[i] = pending.body();
+      batches.add(pending.batch());
     }
     metrics.summary("parley.inbound.log.webhooks").record(n);
-    pool.preparedQuery(INSERT)
-        .execute(Tuple.of(receivedAt, organizations, channelIds, providerNames, bodies, projection.slot()))
-        .onComplete(done -> {
-          List<Pending> written = List.copyOf(inFlight);
-          inFlight.clear();
-          if (done.succeeded()) {
-            List<Long> ids = new ArrayList<>(n);
-            done.result().forEach(row -> ids.add(row.getLong(0)));
-            ids.sort(null);
-            List<LogEntry> entries = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-              Pending pending = written.get(i);
-              entries.add(new LogEntry(ids.get(i), projection.slot(), pending.channel().organizationId(),
-                  pending.batch()));
-            }
-            projection.submit(entries);
-            for (int i = 0; i < n; i++) {
-              written.get(i).answer(ids.get(i), null);
-            }
-          } else {
-            log.warn("{} webhook(s) not logged: {}", n, done.cause().toString());
-            written.forEach(pending -> pending.answer(null, done.cause()));
-          }
-          flushing = false;
-          flush();
-        });
+    Tuple rows = Tuple.of(receivedAt, organizations, channelIds, providerNames, bodies, projection.slot());
+    List<UUID> orgs = List.of(organizations);
+    Projection.Inline inline = projection.tryInline(orgs);
+    if (inline == null) {
+      appendAlone(n, rows);
+      return;
+    }
+    inline.commit(tx -> insert(tx, rows), orgs, batches).onComplete(done -> {
+      if (done.failed()) {
+        inline.abandon();
+        log.debug("projecting {} webhook(s) in the log's transaction failed ({}); appending them alone", n,
+            done.cause().toString());
+        appendAlone(n, rows);
+        return;
+      }
+      answer(done.result());
+      flushing = false;
+      publishing = true;
+      inline.published().onComplete(published -> home.runOnContext(v -> {
+        publishing = false;
+        flush();
+      }));
+    });
+  }
+
+  /** The rows' insert; their ids in the rows' order. */
+  private static Future<List<Long>> insert(SqlClient client, Tuple rows) {
+    return client.preparedQuery(INSERT).execute(rows).map(inserted -> {
+      List<Long> ids = new ArrayList<>(inserted.rowCount());
+      inserted.forEach(row -> ids.add(row.getLong(0)));
+      ids.sort(null);
+      return ids;
+    });
+  }
+
+  /** Appends the webhooks in flight in a transaction of their own, then hands them to their projectors. */
+  private void appendAlone(int n, Tuple rows) {
+    insert(pool, rows).onComplete(done -> {
+      if (done.succeeded()) {
+        List<Long> ids = done.result();
+        List<LogEntry> entries = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          Pending pending = inFlight.get(i);
+          entries.add(new LogEntry(ids.get(i), projection.slot(), pending.channel().organizationId(),
+              pending.batch()));
+        }
+        projection.submit(entries);
+        answer(ids);
+      } else {
+        log.warn("{} webhook(s) not logged: {}", n, done.cause().toString());
+        inFlight.forEach(pending -> pending.answer(null, done.cause()));
+        inFlight.clear();
+      }
+      flushing = false;
+      flush();
+    });
+  }
+
+  /** Answers the webhooks in flight with their committed positions. */
+  private void answer(List<Long> ids) {
+    for (int i = 0; i < ids.size(); i++) {
+      inFlight.get(i).answer(ids.get(i), null);
+    }
+    inFlight.clear();
   }
 
   /** Answers 503 to webhooks waiting longer than the timeout, queued or in flight. */
