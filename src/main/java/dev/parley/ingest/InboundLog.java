@@ -44,6 +44,11 @@ public final class InboundLog extends VerticleBase implements LogReader {
   /** The most webhooks one insert takes. */
   static final int MAX_FLUSH_ROWS = 1_000;
   private static final int RETENTION_BATCH = 10_000;
+  /**
+   * The most webhooks a flush projects in its own transaction. More queued meanwhile means load: then the answers
+   * wait only for the log's insert, and the shards' projectors apply the rows in parallel, in larger batches.
+   */
+  static final int MAX_INLINE_ROWS = 32;
 
   /** The append: one multi-row insert, ids in the rows' order (the benchmark's log-append ceiling runs it too). */
   public static final String INSERT = """
@@ -134,8 +139,8 @@ public final class InboundLog extends VerticleBase implements LogReader {
   }
 
   /**
-   * Writes what is queued, up to {@link #MAX_FLUSH_ROWS} webhooks. When their projector shards are idle (below
-   * capacity) the same transaction projects them ({@link Projection.Inline}): one commit per webhook instead of two,
+   * Writes what is queued, up to {@link #MAX_FLUSH_ROWS} webhooks. When they are few ({@link #MAX_INLINE_ROWS}) and
+   * their projector shards are idle (below capacity), the same transaction projects them ({@link Projection.Inline}): one commit per webhook instead of two,
    * and the push one commit sooner. Otherwise, or when that transaction fails, the rows are appended alone and the
    * shards' projectors project them after what they hold.
    */
@@ -164,7 +169,7 @@ public final class InboundLog extends VerticleBase implements LogReader {
     metrics.summary("parley.inbound.log.webhooks").record(n);
     Tuple rows = Tuple.of(receivedAt, organizations, channelIds, providerNames, bodies, projection.slot());
     List<UUID> orgs = List.of(organizations);
-    Projection.Inline inline = projection.tryInline(orgs);
+    Projection.Inline inline = n <= MAX_INLINE_ROWS ? projection.tryInline(orgs) : null;
     if (inline == null) {
       appendAlone(n, rows);
       return;

@@ -134,10 +134,14 @@ final class LatencyScenario {
   /** Parley's log commits and projection transactions so far, and the webhooks they held. */
   private static double[] batches(ParleyProcess parley) {
     return new double[] {parley.metric("parley_inbound_log_webhooks_count"), parley.metric("parley_inbound_log_webhooks_sum"),
-        parley.metric("parley_inbound_projection_webhooks_count"), parley.metric("parley_inbound_projection_webhooks_sum")};
+        parley.metric("parley_inbound_projection_webhooks_count"), parley.metric("parley_inbound_projection_webhooks_sum"),
+        parley.metric("parley_inbound_inline_webhooks_total")};
   }
 
-  /** Webhooks per inbound-log commit and per projection transaction during a step. */
+  /**
+   * Webhooks per inbound-log commit and per projector transaction during a step, and the webhooks projected in the
+   * log's own commit (below capacity).
+   */
   private static JsonObject batching(double[] before, double[] after) {
     double logCommits = after[0] - before[0];
     double projections = after[2] - before[2];
@@ -145,7 +149,8 @@ final class LatencyScenario {
         .put("log_commits", Math.round(logCommits))
         .put("webhooks_per_log_commit", logCommits <= 0 ? null : Stats.round((after[1] - before[1]) / logCommits, 1))
         .put("projection_transactions", Math.round(projections))
-        .put("webhooks_per_projection", projections <= 0 ? null : Stats.round((after[3] - before[3]) / projections, 1));
+        .put("webhooks_per_projection", projections <= 0 ? null : Stats.round((after[3] - before[3]) / projections, 1))
+        .put("inline_webhooks", Math.round(after[4] - before[4]));
   }
 
   private static JsonObject delta(Map<String, Double> before, Map<String, Double> after) {
