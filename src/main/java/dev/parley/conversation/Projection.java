@@ -19,7 +19,6 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,11 +39,6 @@ public final class Projection {
   private final int shards;
   private final AtomicReferenceArray<Projector> projectors;
   private final AtomicBoolean adopting = new AtomicBoolean();
-  /** What a projection in the log's own transaction needs; set with the projectors. */
-  private volatile InlineWork inline;
-
-  private record InlineWork(InboundApplier applier, Committer committer, ChannelActivity activity,
-      MeterRegistry metrics) {}
 
   public Projection(LogSlot slot, int shards) {
     if (shards < 1) {
@@ -83,7 +77,6 @@ public final class Projection {
   public Supplier<Deployable> projectors(Pool pool, Committer committer, ProviderRegistry providers,
       Duration serviceWindow, ChannelActivity activity, LogReader reader, MeterRegistry metrics) {
     var next = new AtomicInteger();
-    inline = new InlineWork(new InboundApplier(pool, providers, serviceWindow), committer, activity, metrics);
     return () -> new Projector(next.getAndIncrement(), this, pool, new InboundApplier(pool, providers, serviceWindow),
         committer, activity, reader, metrics);
   }
@@ -99,89 +92,6 @@ public final class Projection {
       if (!byShard.get(i).isEmpty()) {
         projectors.get(i).accept(byShard.get(i));
       }
-    }
-  }
-
-  /**
-   * Holds the shards of {@code organizations} for a projection in the log's own transaction ({@link Inline}), or
-   * null when one of them is not idle (entries submitted and not yet projected; then the log appends alone and the
-   * shard's projector projects after it, as under load). Called by the log only.
-   */
-  public Inline tryInline(List<UUID> organizations) {
-    InlineWork work = inline;
-    if (work == null) {
-      return null;
-    }
-    List<Projector> held = new ArrayList<>();
-    Map<Integer, Boolean> seen = new HashMap<>();
-    for (UUID organization : organizations) {
-      int shard = shardOf(organization);
-      if (seen.putIfAbsent(shard, true) != null) {
-        continue;
-      }
-      Projector projector = projectors.get(shard);
-      if (projector == null || !projector.tryHold()) {
-        held.forEach(Projector::release);
-        return null;
-      }
-      held.add(projector);
-    }
-    return new Inline(work, held);
-  }
-
-  /**
-   * A projection in the log's transaction: below capacity a webhook then costs one commit (log row, projection and
-   * position together) instead of two, and is pushed one commit earlier. The shards stay held from
-   * {@link Projection#tryInline} until {@link #published} or {@link #abandon}, so their projectors neither run
-   * beside it nor before its changes are out.
-   */
-  public final class Inline {
-    private final InlineWork work;
-    private final List<Projector> held;
-    private List<InboundBatch> batches;
-    private List<Changes> changes;
-
-    private Inline(InlineWork work, List<Projector> held) {
-      this.work = work;
-      this.held = held;
-    }
-
-    /**
-     * Runs {@code append} (the log's insert, answering the rows' ids in order) and the projection of
-     * {@code batches} in one transaction, with each held shard's position moved to its last id. The ids once
-     * committed; a failure rolls back all of it.
-     */
-    public Future<List<Long>> commit(Function<SqlClient, Future<List<Long>>> append, List<UUID> organizations,
-        List<InboundBatch> batches) {
-      this.batches = batches;
-      List<List<Long>> ids = new ArrayList<>(1);
-      return work.applier().apply(batches, tx -> append.apply(tx).compose(appended -> {
-        ids.add(appended);
-        Map<Integer, Long> last = new HashMap<>();
-        for (int i = 0; i < appended.size(); i++) {
-          last.merge(shardOf(organizations.get(i)), appended.get(i), Math::max);
-        }
-        return Future.all(last.entrySet().stream()
-            .map(shard -> savePosition(tx, shard.getKey(), shard.getValue())).toList()).mapEmpty();
-      })).map(committed -> {
-        changes = committed;
-        return ids.get(0);
-      });
-    }
-
-    /** After {@link #commit}: Redis and the push, the counts, then the shards are free again. */
-    public Future<Void> published() {
-      work.metrics().counter("parley.inbound.inline.webhooks").increment(batches.size());
-      return work.committer().afterCommit(Changes.combined(changes))
-          .onComplete(done -> {
-            Projector.recorded(batches, changes, work.activity(), work.metrics());
-            held.forEach(Projector::release);
-          });
-    }
-
-    /** The transaction failed: the shards are free again, and the log appends the webhooks alone. */
-    public void abandon() {
-      held.forEach(Projector::release);
     }
   }
 

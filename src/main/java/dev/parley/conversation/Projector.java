@@ -3,6 +3,7 @@ package dev.parley.conversation;
 import dev.parley.channel.ChannelActivity;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -14,7 +15,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,15 +48,13 @@ final class Projector extends VerticleBase {
   private final MeterRegistry metrics;
 
   private final ArrayDeque<LogEntry> queue = new ArrayDeque<>();
+  /** When each queued entry was submitted (nanoTime), in queue order: the projection's queueing delay. */
+  private final ArrayDeque<Long> since = new ArrayDeque<>();
+  private Timer queued;
   private final List<Waiter> waiters = new ArrayList<>();
   private boolean running;
-  /**
-   * Entries submitted and not yet applied and published (queued or in the transaction): the projection's lag.
-   * Counted on the submitting thread, so the log sees at once that the shard is no longer idle.
-   */
+  /** Entries received and not yet applied and published (queued or in the transaction): the projection's lag. */
   private final AtomicInteger backlog = new AtomicInteger();
-  /** Held by the log while it projects this shard's entries in its own transaction ({@link Projection.Inline}). */
-  private final AtomicBoolean held = new AtomicBoolean();
   /** Entries received so far, and entries applied and published (or set aside): a waiter waits for the second. */
   private long received;
   private long projected;
@@ -77,6 +76,7 @@ final class Projector extends VerticleBase {
   @Override
   public Future<?> start() {
     metrics.gauge("parley.inbound.projection.backlog", Tags.of("shard", Integer.toString(shard)), backlog);
+    queued = metrics.timer("parley.inbound.projection.queued");
     return projection.position(pool, shard).compose(this::catchUp).onSuccess(v -> projection.register(shard, this));
   }
 
@@ -122,28 +122,12 @@ final class Projector extends VerticleBase {
     if (entries.isEmpty()) {
       return;
     }
-    backlog.addAndGet(entries.size());
+    long at = System.nanoTime();
     context.runOnContext(v -> {
       queue.addAll(entries);
+      entries.forEach(entry -> since.add(at));
+      backlog.addAndGet(entries.size());
       received += entries.size();
-      next();
-    });
-  }
-
-  /**
-   * Holds the shard for a projection in the log's transaction: only when it is idle (nothing submitted and not yet
-   * projected); until {@link #release()} it starts no batch, and {@link #settled()} waits. Called by the log, the
-   * only submitter of this node's entries, so an idle shard cannot receive one of them meanwhile.
-   */
-  boolean tryHold() {
-    return backlog.get() == 0 && held.compareAndSet(false, true);
-  }
-
-  /** Ends a {@link #tryHold()}: what was queued meanwhile is projected now. */
-  void release() {
-    held.set(false);
-    context.runOnContext(v -> {
-      wake();
       next();
     });
   }
@@ -152,7 +136,7 @@ final class Projector extends VerticleBase {
   Future<Void> settled() {
     Promise<Void> promise = Promise.promise();
     context.runOnContext(v -> {
-      if (projected >= received && !running && !held.get()) {
+      if (projected >= received && !running) {
         promise.complete();
       } else {
         waiters.add(new Waiter(received, promise));
@@ -162,7 +146,7 @@ final class Projector extends VerticleBase {
   }
 
   private void next() {
-    if (running || held.get()) {
+    if (running) {
       return;
     }
     if (queue.isEmpty()) {
@@ -173,6 +157,7 @@ final class Projector extends VerticleBase {
     int events = 0;
     while (!queue.isEmpty() && (batch.isEmpty() || events + queue.peek().batch().events().size() <= MAX_BATCH_EVENTS)) {
       LogEntry entry = queue.poll();
+      queued.record(System.nanoTime() - since.poll(), TimeUnit.NANOSECONDS);
       events += entry.batch().events().size();
       batch.add(entry);
     }
@@ -206,26 +191,28 @@ final class Projector extends VerticleBase {
   private Future<Void> applyOnce(List<LogEntry> batch) {
     long position = ownPosition(batch);
     List<InboundBatch> batches = batch.stream().map(LogEntry::batch).toList();
+    long start = System.nanoTime();
     return applier.apply(batches, tx -> position < 0 ? Future.succeededFuture() : projection.savePosition(tx, shard, position))
-        .compose(changes -> committer.afterCommit(Changes.combined(changes)).map(changes))
+        .compose(changes -> {
+          long committed = System.nanoTime();
+          metrics.timer("parley.inbound.projection.commit").record(committed - start, TimeUnit.NANOSECONDS);
+          return committer.afterCommit(Changes.combined(changes))
+              .onComplete(done -> metrics.timer("parley.inbound.publish").record(System.nanoTime() - committed,
+                  TimeUnit.NANOSECONDS))
+              .map(changes);
+        })
         .map(changes -> {
-          recorded(batches, changes, activity, metrics);
+          Instant now = Instant.now();
+          for (int i = 0; i < batches.size(); i++) {
+            ApplyResult result = changes.get(i).result();
+            batches.get(i).events().forEach(routed -> activity.inbound(routed.channel().id(), now));
+            count("applied", result.applied());
+            count("duplicate", result.duplicates());
+            count("pending", result.pending());
+            count("skipped", result.skipped());
+          }
           return null;
         });
-  }
-
-  /** Counts what a committed projection did, per outcome, and notes the channels' inbound activity. */
-  static void recorded(List<InboundBatch> batches, List<Changes> changes, ChannelActivity activity,
-      MeterRegistry metrics) {
-    Instant now = Instant.now();
-    for (int i = 0; i < batches.size(); i++) {
-      ApplyResult result = changes.get(i).result();
-      batches.get(i).events().forEach(routed -> activity.inbound(routed.channel().id(), now));
-      count(metrics, "applied", result.applied());
-      count(metrics, "duplicate", result.duplicates());
-      count(metrics, "pending", result.pending());
-      count(metrics, "skipped", result.skipped());
-    }
   }
 
   /**
@@ -281,7 +268,7 @@ final class Projector extends VerticleBase {
   }
 
   private void wake() {
-    if (waiters.isEmpty() || running || held.get()) {
+    if (waiters.isEmpty()) {
       return;
     }
     waiters.removeIf(waiter -> {
@@ -293,7 +280,7 @@ final class Projector extends VerticleBase {
     });
   }
 
-  private static void count(MeterRegistry metrics, String outcome, int amount) {
+  private void count(String outcome, int amount) {
     if (amount > 0) {
       metrics.counter("parley.inbound.events", "outcome", outcome).increment(amount);
     }

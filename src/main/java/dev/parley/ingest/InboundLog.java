@@ -11,6 +11,7 @@ import dev.parley.provider.Provider;
 import dev.parley.provider.ProviderRegistry;
 import dev.parley.store.ChannelStore;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -18,7 +19,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,6 +28,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,11 +45,6 @@ public final class InboundLog extends VerticleBase implements LogReader {
   /** The most webhooks one insert takes. */
   static final int MAX_FLUSH_ROWS = 1_000;
   private static final int RETENTION_BATCH = 10_000;
-  /**
-   * The most webhooks a flush projects in its own transaction. More queued meanwhile means load: then the answers
-   * wait only for the log's insert, and the shards' projectors apply the rows in parallel, in larger batches.
-   */
-  static final int MAX_INLINE_ROWS = 32;
 
   /** The append: one multi-row insert, ids in the rows' order (the benchmark's log-append ceiling runs it too). */
   public static final String INSERT = """
@@ -69,8 +65,6 @@ public final class InboundLog extends VerticleBase implements LogReader {
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private final List<Pending> inFlight = new ArrayList<>();
   private boolean flushing;
-  /** An inline projection's changes are on their way to Redis and the sockets: the next flush waits for them. */
-  private boolean publishing;
   private Context home;
 
   private record Pending(Channel channel, Instant receivedAt, Buffer body, InboundBatch batch, Context caller,
@@ -116,7 +110,7 @@ public final class InboundLog extends VerticleBase implements LogReader {
     Promise<Void> stopped = Promise.promise();
     long deadline = System.nanoTime() + appendTimeout.toNanos();
     vertx.setPeriodic(0, 10, id -> {
-      if ((!flushing && !publishing && queue.isEmpty()) || System.nanoTime() > deadline) {
+      if ((!flushing && queue.isEmpty()) || System.nanoTime() > deadline) {
         vertx.cancelTimer(id);
         stopped.tryComplete();
       }
@@ -138,14 +132,8 @@ public final class InboundLog extends VerticleBase implements LogReader {
     return promise.future();
   }
 
-  /**
-   * Writes what is queued, up to {@link #MAX_FLUSH_ROWS} webhooks. When they are few ({@link #MAX_INLINE_ROWS}) and
-   * their projector shards are idle (below capacity), the same transaction projects them ({@link Projection.Inline}): one commit per webhook instead of two,
-   * and the push one commit sooner. Otherwise, or when that transaction fails, the rows are appended alone and the
-   * shards' projectors project them after what they hold.
-   */
   private void flush() {
-    if (flushing || publishing || queue.isEmpty()) {
+    if (flushing || queue.isEmpty()) {
       return;
     }
     flushing = true;
@@ -155,82 +143,46 @@ public final class InboundLog extends VerticleBase implements LogReader {
     UUID[] channelIds = new UUID[n];
     String[] providerNames = new String[n];
     Buffer[] bodies = new Buffer[n];
-    List<InboundBatch> batches = new ArrayList<>(n);
+    long flushStart = System.nanoTime();
+    Timer queued = metrics.timer("parley.inbound.queued");
     for (int i = 0; i < n; i++) {
       Pending pending = queue.poll();
+      queued.record(flushStart - pending.since(), TimeUnit.NANOSECONDS);
       inFlight.add(pending);
       receivedAt[i] = pending.receivedAt().atOffset(ZoneOffset.UTC);
       organizations[i] = pending.channel().organizationId();
       channelIds[i] = pending.channel().id();
       providerNames[i] = pending.batch().provider();
       bodies[i] = pending.body();
-      batches.add(pending.batch());
     }
     metrics.summary("parley.inbound.log.webhooks").record(n);
-    Tuple rows = Tuple.of(receivedAt, organizations, channelIds, providerNames, bodies, projection.slot());
-    List<UUID> orgs = List.of(organizations);
-    Projection.Inline inline = n <= MAX_INLINE_ROWS ? projection.tryInline(orgs) : null;
-    if (inline == null) {
-      appendAlone(n, rows);
-      return;
-    }
-    inline.commit(tx -> insert(tx, rows), orgs, batches).onComplete(done -> {
-      if (done.failed()) {
-        inline.abandon();
-        log.debug("projecting {} webhook(s) in the log's transaction failed ({}); appending them alone", n,
-            done.cause().toString());
-        appendAlone(n, rows);
-        return;
-      }
-      answer(done.result());
-      flushing = false;
-      publishing = true;
-      inline.published().onComplete(published -> home.runOnContext(v -> {
-        publishing = false;
-        flush();
-      }));
-    });
-  }
-
-  /** The rows' insert; their ids in the rows' order. */
-  private static Future<List<Long>> insert(SqlClient client, Tuple rows) {
-    return client.preparedQuery(INSERT).execute(rows).map(inserted -> {
-      List<Long> ids = new ArrayList<>(inserted.rowCount());
-      inserted.forEach(row -> ids.add(row.getLong(0)));
-      ids.sort(null);
-      return ids;
-    });
-  }
-
-  /** Appends the webhooks in flight in a transaction of their own, then hands them to their projectors. */
-  private void appendAlone(int n, Tuple rows) {
-    insert(pool, rows).onComplete(done -> {
-      if (done.succeeded()) {
-        List<Long> ids = done.result();
-        List<LogEntry> entries = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-          Pending pending = inFlight.get(i);
-          entries.add(new LogEntry(ids.get(i), projection.slot(), pending.channel().organizationId(),
-              pending.batch()));
-        }
-        projection.submit(entries);
-        answer(ids);
-      } else {
-        log.warn("{} webhook(s) not logged: {}", n, done.cause().toString());
-        inFlight.forEach(pending -> pending.answer(null, done.cause()));
-        inFlight.clear();
-      }
-      flushing = false;
-      flush();
-    });
-  }
-
-  /** Answers the webhooks in flight with their committed positions. */
-  private void answer(List<Long> ids) {
-    for (int i = 0; i < ids.size(); i++) {
-      inFlight.get(i).answer(ids.get(i), null);
-    }
-    inFlight.clear();
+    pool.preparedQuery(INSERT)
+        .execute(Tuple.of(receivedAt, organizations, channelIds, providerNames, bodies, projection.slot()))
+        .onComplete(done -> {
+          metrics.timer("parley.inbound.flush").record(System.nanoTime() - flushStart, TimeUnit.NANOSECONDS);
+          List<Pending> written = List.copyOf(inFlight);
+          inFlight.clear();
+          if (done.succeeded()) {
+            List<Long> ids = new ArrayList<>(n);
+            done.result().forEach(row -> ids.add(row.getLong(0)));
+            ids.sort(null);
+            List<LogEntry> entries = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+              Pending pending = written.get(i);
+              entries.add(new LogEntry(ids.get(i), projection.slot(), pending.channel().organizationId(),
+                  pending.batch()));
+            }
+            projection.submit(entries);
+            for (int i = 0; i < n; i++) {
+              written.get(i).answer(ids.get(i), null);
+            }
+          } else {
+            log.warn("{} webhook(s) not logged: {}", n, done.cause().toString());
+            written.forEach(pending -> pending.answer(null, done.cause()));
+          }
+          flushing = false;
+          flush();
+        });
   }
 
   /** Answers 503 to webhooks waiting longer than the timeout, queued or in flight. */

@@ -135,13 +135,23 @@ final class LatencyScenario {
   private static double[] batches(ParleyProcess parley) {
     return new double[] {parley.metric("parley_inbound_log_webhooks_count"), parley.metric("parley_inbound_log_webhooks_sum"),
         parley.metric("parley_inbound_projection_webhooks_count"), parley.metric("parley_inbound_projection_webhooks_sum"),
-        parley.metric("parley_inbound_inline_webhooks_total")};
+        parley.metric("parley_inbound_queued_seconds_sum"), parley.metric("parley_inbound_queued_seconds_count"),
+        parley.metric("parley_inbound_flush_seconds_sum"), parley.metric("parley_inbound_flush_seconds_count"),
+        parley.metric("parley_inbound_projection_queued_seconds_sum"),
+        parley.metric("parley_inbound_projection_queued_seconds_count"),
+        parley.metric("parley_inbound_projection_commit_seconds_sum"),
+        parley.metric("parley_inbound_projection_commit_seconds_count"),
+        parley.metric("parley_inbound_publish_seconds_sum"), parley.metric("parley_inbound_publish_seconds_count"),
+        parley.metric("parley_webhook_seconds_sum"), parley.metric("parley_webhook_seconds_count")};
   }
 
-  /**
-   * Webhooks per inbound-log commit and per projector transaction during a step, and the webhooks projected in the
-   * log's own commit (below capacity).
-   */
+  /** The mean of a timer over the step, in ms, from its sum at {@code sum} and its count after it; null if unused. */
+  private static Double meanMs(double[] before, double[] after, int sum) {
+    double count = after[sum + 1] - before[sum + 1];
+    return count <= 0 ? null : Stats.round((after[sum] - before[sum]) / count * 1000, 2);
+  }
+
+  /** Webhooks per inbound-log commit and per projection transaction during a step, and the mean of each stage. */
   private static JsonObject batching(double[] before, double[] after) {
     double logCommits = after[0] - before[0];
     double projections = after[2] - before[2];
@@ -150,7 +160,16 @@ final class LatencyScenario {
         .put("webhooks_per_log_commit", logCommits <= 0 ? null : Stats.round((after[1] - before[1]) / logCommits, 1))
         .put("projection_transactions", Math.round(projections))
         .put("webhooks_per_projection", projections <= 0 ? null : Stats.round((after[3] - before[3]) / projections, 1))
-        .put("inline_webhooks", Math.round(after[4] - before[4]));
+        // where a webhook's time goes in the server, as means over the step (ms): its handling at the edge until
+        // answered, waiting for a log flush, the flush's commit, waiting for its projector, the projection's
+        // transaction, then Redis and the push
+        .put("stage_means_ms", new JsonObject()
+            .put("webhook_answered", meanMs(before, after, 14))
+            .put("queued_for_log", meanMs(before, after, 4))
+            .put("log_commit", meanMs(before, after, 6))
+            .put("queued_for_projector", meanMs(before, after, 8))
+            .put("projection_commit", meanMs(before, after, 10))
+            .put("publish", meanMs(before, after, 12)));
   }
 
   private static JsonObject delta(Map<String, Double> before, Map<String, Double> after) {

@@ -66,28 +66,6 @@ class GroupCommitTest {
   }
 
   @Test
-  void aLoneWebhookBelowCapacityIsProjectedInTheLogsOwnCommit() {
-    app.settled();
-    String run = UUID.randomUUID().toString().substring(0, 8);
-    double inline = app.metric("parley_inbound_inline_webhooks_total", null);
-    double projectorBatches = app.metric("parley_inbound_projection_webhooks_count", null);
-    String id = "wamid.inline." + run;
-    String body = WhatsAppPayloads.text("4915300000001", "Customer", id, TestApp.now(), "hello");
-    long position = app.parley.inboundLog().append(channel, Instant.now().truncatedTo(ChronoUnit.MICROS),
-        Buffer.buffer(body), batch(channel, id, "4915300000001")).await();
-
-    // one commit held the log row, the message and the shard's position: all there when it is acknowledged
-    assertEquals(1L, app.one("SELECT count(*) FROM messages WHERE provider_message_id = $1", id).getLong(0));
-    assertTrue(app.one("SELECT max(position) FROM inbound_projection").getLong(0) >= position);
-    app.settled();
-    assertEquals(inline + 1, app.metric("parley_inbound_inline_webhooks_total", null));
-    assertEquals(projectorBatches, app.metric("parley_inbound_projection_webhooks_count", null),
-        "no projector batch was needed");
-    app.awaitEvent(java.time.Duration.ofSeconds(5), e -> e.type().equals(dev.parley.bus.OrgEvent.MESSAGE_CREATED)
-        && id.equals(e.data().getString("provider_message_id")));
-  }
-
-  @Test
   void anEntryThatCannotBeProjectedIsSetAsideAndTheOthersGoOn() {
     String run = UUID.randomUUID().toString().substring(0, 8);
     var gone = new Channel(UUID.randomUUID(), channel.organizationId(), "whatsapp", "Gone", "999", true, null);
