@@ -13,7 +13,6 @@ import dev.parley.store.ConversationStore.Opened;
 import dev.parley.store.MessageStore;
 import dev.parley.store.MessageStore.MessageRow;
 import dev.parley.store.MessageStore.NewMessage;
-import io.vertx.core.CompositeFuture;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlClient;
@@ -216,14 +215,12 @@ final class InboundMessages {
   private Future<List<ConversationStore.Latest>> lockRest(SqlClient tx, List<UUID> channels, List<UUID> contactIds,
       Map<Integer, ConversationStore.Latest> locked) {
     List<Integer> rest = new ArrayList<>();
-    for (int pair = 0; pair < channels.size(); pair++) {
-      if (!locked.containsKey(pair)) {
-        rest.add(pair);
-      }
-    }
     List<ConversationStore.Latest> latest = new ArrayList<>(channels.size());
     for (int pair = 0; pair < channels.size(); pair++) {
       latest.add(locked.get(pair));
+      if (!locked.containsKey(pair)) {
+        rest.add(pair);
+      }
     }
     if (rest.isEmpty()) {
       return Future.succeededFuture(latest);
@@ -347,19 +344,15 @@ final class InboundMessages {
       Map<UUID, Integer> latestOf = new HashMap<>();
       byConversation.forEach((conversationId, positions) ->
           latestOf.put(conversationId, latest(positions, i -> rows.get(i).sentAt())));
-      // a conversation counted a message that was not stored is counted again from what it holds
-      List<Future<ConversationRow>> recordedRows = new ArrayList<>();
-      counted.result().forEach(row -> recordedRows.add(missing.containsKey(row.id())
+      // every touched conversation, counted or just opened; one that counted a message that was not stored after
+      // all is counted again from what it holds
+      List<ConversationRow> counts = new ArrayList<>(counted.result());
+      counts.addAll(created.values());
+      List<Future<ConversationRow>> corrected = counts.stream().map(row -> missing.containsKey(row.id())
           ? conversations.recount(tx, row.id(), missing.get(row.id()))
-          : Future.succeededFuture(row)));
-      Future<List<ConversationRow>> recorded = Future.all(recordedRows).map(CompositeFuture::list);
-      List<Future<ConversationRow>> corrected = new ArrayList<>();
-      created.forEach((id, row) -> corrected.add(missing.containsKey(id)
-          ? conversations.recount(tx, id, missing.get(id))
-          : Future.succeededFuture(row)));
-      return Future.all(recorded, Future.all(corrected)).compose(all -> {
-        List<ConversationRow> touched = new ArrayList<>(recorded.result());
-        corrected.forEach(row -> touched.add(row.result()));
+          : Future.succeededFuture(row)).toList();
+      return Future.all(corrected).compose(all -> {
+        List<ConversationRow> touched = all.list();
         List<Future<Void>> timelines = new ArrayList<>(touched.size());
         for (ConversationRow conversation : touched) {
           List<Integer> positions = byConversation.getOrDefault(conversation.id(), List.of());

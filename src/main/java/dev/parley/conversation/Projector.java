@@ -51,6 +51,8 @@ final class Projector extends VerticleBase {
   /** When each queued entry was submitted (nanoTime), in queue order: the projection's queueing delay. */
   private final ArrayDeque<Long> since = new ArrayDeque<>();
   private Timer queued;
+  private Timer commitTime;
+  private Timer publishTime;
   private final List<Waiter> waiters = new ArrayList<>();
   private boolean running;
   /** Entries received and not yet applied and published (queued or in the transaction): the projection's lag. */
@@ -77,6 +79,8 @@ final class Projector extends VerticleBase {
   public Future<?> start() {
     metrics.gauge("parley.inbound.projection.backlog", Tags.of("shard", Integer.toString(shard)), backlog);
     queued = metrics.timer("parley.inbound.projection.queued");
+    commitTime = metrics.timer("parley.inbound.projection.commit");
+    publishTime = metrics.timer("parley.inbound.publish");
     return projection.position(pool, shard).compose(this::catchUp).onSuccess(v -> projection.register(shard, this));
   }
 
@@ -195,10 +199,9 @@ final class Projector extends VerticleBase {
     return applier.apply(batches, tx -> position < 0 ? Future.succeededFuture() : projection.savePosition(tx, shard, position))
         .compose(changes -> {
           long committed = System.nanoTime();
-          metrics.timer("parley.inbound.projection.commit").record(committed - start, TimeUnit.NANOSECONDS);
+          commitTime.record(committed - start, TimeUnit.NANOSECONDS);
           return committer.afterCommit(Changes.combined(changes))
-              .onComplete(done -> metrics.timer("parley.inbound.publish").record(System.nanoTime() - committed,
-                  TimeUnit.NANOSECONDS))
+              .onComplete(done -> publishTime.record(System.nanoTime() - committed, TimeUnit.NANOSECONDS))
               .map(changes);
         })
         .map(changes -> {

@@ -61,6 +61,8 @@ public final class InboundLog extends VerticleBase implements LogReader {
   private final Duration appendTimeout;
   private final Duration retention;
   private final MeterRegistry metrics;
+  private final Timer queuedTime;
+  private final Timer flushTime;
 
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private final List<Pending> inFlight = new ArrayList<>();
@@ -94,6 +96,8 @@ public final class InboundLog extends VerticleBase implements LogReader {
     this.appendTimeout = appendTimeout;
     this.retention = retention;
     this.metrics = metrics;
+    this.queuedTime = metrics.timer("parley.inbound.queued");
+    this.flushTime = metrics.timer("parley.inbound.flush");
   }
 
   @Override
@@ -144,10 +148,9 @@ public final class InboundLog extends VerticleBase implements LogReader {
     String[] providerNames = new String[n];
     Buffer[] bodies = new Buffer[n];
     long flushStart = System.nanoTime();
-    Timer queued = metrics.timer("parley.inbound.queued");
     for (int i = 0; i < n; i++) {
       Pending pending = queue.poll();
-      queued.record(flushStart - pending.since(), TimeUnit.NANOSECONDS);
+      queuedTime.record(flushStart - pending.since(), TimeUnit.NANOSECONDS);
       inFlight.add(pending);
       receivedAt[i] = pending.receivedAt().atOffset(ZoneOffset.UTC);
       organizations[i] = pending.channel().organizationId();
@@ -159,7 +162,7 @@ public final class InboundLog extends VerticleBase implements LogReader {
     pool.preparedQuery(INSERT)
         .execute(Tuple.of(receivedAt, organizations, channelIds, providerNames, bodies, projection.slot()))
         .onComplete(done -> {
-          metrics.timer("parley.inbound.flush").record(System.nanoTime() - flushStart, TimeUnit.NANOSECONDS);
+          flushTime.record(System.nanoTime() - flushStart, TimeUnit.NANOSECONDS);
           List<Pending> written = List.copyOf(inFlight);
           inFlight.clear();
           if (done.succeeded()) {
