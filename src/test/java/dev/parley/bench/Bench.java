@@ -115,7 +115,7 @@ public final class Bench {
           for (int i = 0; i < mode.latencyOrgs(); i++) {
             orgs.add(fixtures.organization("Team " + i, 1, mode.agentsPerOrg(), null));
           }
-          report.put("e2e_latency", new LatencyScenario(vertx, mode, infra.pgUrl, infra::postgresCpuSeconds, infra::redisCpuSeconds).run(parley, orgs));
+          report.put("e2e_latency", new LatencyScenario(vertx, mode, infra.pgUrl, work, infra::postgresCpuSeconds, infra::redisCpuSeconds).run(parley, orgs));
         }
         if (only.contains("connections")) {
           Org org = fixtures.organization("Crowd", 1, 100, null);

@@ -32,6 +32,12 @@ final class Client {
         .putHeader("Content-Type", "application/json").putHeader(HubSignature.HEADER, signed.signature()), signed.body());
   }
 
+  /** A POST of raw JSON without credentials (the relay floor's). */
+  Future<Buffer> post(String uri, Buffer body) {
+    return send(new RequestOptions().setMethod(HttpMethod.POST).setURI(uri).putHeader("Content-Type", "application/json"),
+        body);
+  }
+
   Future<Buffer> post(String uri, String token, JsonObject body) {
     return send(new RequestOptions().setMethod(HttpMethod.POST).setURI(uri).putHeader("Content-Type", "application/json")
         .putHeader("Authorization", "Bearer " + token), body.toBuffer());

@@ -86,6 +86,23 @@ final class Summary {
             .append(cpu(step.getJsonObject("cpu"))).append(" | ").append(stolen(step)).append(" |\n");
       }
       md.append('\n');
+      JsonObject floor = e2e.getJsonObject("relay_floor");
+      if (floor != null && floor.getJsonArray("steps") != null) {
+        md.append("The floor, in the same run: the same webhooks to as many sockets in groups of the same size through a "
+            + "bare Vert.x relay that answers each POST and pushes its body without parsing, verifying or storing it "
+            + "(`BareServer`). Its CPU is the relay's alone.\n\n| msg/s | p50 ms | p99 ms | frames received / expected "
+            + "| POST p99 ms | relay CPU µs per message | CPU stolen |\n|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (Object o : floor.getJsonArray("steps")) {
+          JsonObject step = (JsonObject) o;
+          JsonObject l = step.getJsonObject("ws_latency");
+          md.append("| ").append(n(step.getLong("offered_per_s"))).append(" | ").append(l.getValue("p50_ms", "–"))
+              .append(" | ").append(l.getValue("p99_ms", "–")).append(" | ").append(n(step.getLong("frames_received")))
+              .append(" / ").append(n(step.getLong("frames_expected"))).append(" | ")
+              .append(step.getJsonObject("post_latency").getValue("p99_ms", "–")).append(" | ")
+              .append(step.getValue("cpu_us_per_message", "–")).append(" | ").append(stolen(step)).append(" |\n");
+        }
+        md.append('\n');
+      }
     }
     JsonObject connections = report.getJsonObject("connections");
     if (connections != null) {
