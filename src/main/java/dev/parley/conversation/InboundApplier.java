@@ -29,6 +29,16 @@ final class InboundApplier {
   private static final Logger log = LoggerFactory.getLogger(InboundApplier.class);
   private static final int MAX_ATTEMPTS = 3;
 
+  /**
+   * The projection's statements take their batch as arrays ({@code unnest}), so the planner's estimate for a custom
+   * plan follows the batch's size and stays below the generic plan's: left to choose, PostgreSQL plans them anew on
+   * every execution. That planning was a quarter of PostgreSQL's CPU at 1,000 msg/s ({@code pg_stat_statements}
+   * with {@code track_planning}: 0.12–0.31 ms per execution for the contact lookup, the existence check and the
+   * conversation update; docs/performance.md, seventh pass). Their plans do not depend on the values (index
+   * lookups per element), so the transaction runs them on the cached generic plan.
+   */
+  static final String BEGIN = "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan";
+
   private final Pool pool;
   private final InboundMessagesOneByOne oneByOne;
   private final InboundMessages messages;
@@ -105,10 +115,12 @@ final class InboundApplier {
    * A transaction whose {@code BEGIN} is pipelined with its first statements instead of waited for (as
    * {@code Pool.withTransaction} does): one round trip less for every projection batch. Commits when {@code work}
    * succeeded, rolls back otherwise; a deferred constraint that fails at {@code COMMIT} fails the result.
+   *
+   * <p>Its statements run on generic plans ({@link #BEGIN}).
    */
   private <T> Future<T> pipelinedTransaction(Function<SqlClient, Future<T>> work) {
     return pool.withConnection(connection -> {
-      Future<?> begun = connection.query("BEGIN").execute();
+      Future<?> begun = connection.query(BEGIN).execute();
       Future<T> done;
       try {
         done = work.apply(connection);

@@ -33,4 +33,16 @@ final class DirectApply {
   ApplyResult apply(InboundBatch batch) {
     return apply(List.of(batch)).get(0);
   }
+
+  /** Applies {@code batch} and answers the first row of {@code sql}, run first in the same transaction. */
+  io.vertx.sqlclient.Row applyWith(InboundBatch batch, String sql) {
+    var row = new java.util.concurrent.atomic.AtomicReference<io.vertx.sqlclient.Row>();
+    applier.apply(List.of(batch), tx -> tx.query(sql).execute().map(rows -> {
+          row.set(rows.iterator().next());
+          return (Void) null;
+        }))
+        .compose(changes -> committer.afterCommit(Changes.combined(changes)))
+        .await();
+    return row.get();
+  }
 }
