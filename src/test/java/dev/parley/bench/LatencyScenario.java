@@ -65,6 +65,7 @@ final class LatencyScenario {
         Map<String, Double> threadsBefore = parley.threadCpu();
         double[] batchesBefore = batches(parley);
         double[] cpuBefore = {parley.cpuSeconds(), postgresCpu.getAsDouble(), redisCpu.getAsDouble()};
+        double generatorBefore = ownCpuSeconds();
         OpenLoop.Result run = OpenLoop.run(vertx, rate, Duration.ofSeconds(mode.latencySeconds()), 20_000,
             (i, intended) -> {
               Org org = orgs.get((int) (i % orgs.size()));
@@ -75,6 +76,7 @@ final class LatencyScenario {
         // CPU over the step's own seconds (the generators' time is not in it); per acknowledged message
         double[] cpu = {parley.cpuSeconds() - cpuBefore[0], postgresCpu.getAsDouble() - cpuBefore[1],
             redisCpu.getAsDouble() - cpuBefore[2]};
+        double generator = ownCpuSeconds() - generatorBefore;
         ParleyProcess.sleep(3_000); // frames still on their way
         Histogram frames = recorder.getIntervalHistogram();
         long expected = ack.get() * (agents / orgs.size());
@@ -88,6 +90,7 @@ final class LatencyScenario {
             .put("webhook_latency", Stats.latency(run.latency()))
             .put("completed_per_second", Stats.series(run.completedPerSecond()))
             .put("cpu", cpuPerMessage(cpu, cpuBefore, ack.get(), run.seconds()))
+            .put("generator_cores", Stats.round(generator / run.seconds(), 2))
             .put("cpu_steal_percent", run.steal() < 0 ? null : run.steal())
             .put("parley_thread_cpu_s", delta(threadsBefore, parley.threadCpu()))
             .put("batching", batching(batchesBefore, batches(parley)));
@@ -146,8 +149,10 @@ final class LatencyScenario {
         recorder.reset();
         received.set(0);
         double before = relay.cpuSeconds();
+        double generatorBefore = ownCpuSeconds();
         OpenLoop.Result run = OpenLoop.run(vertx, rate, Duration.ofSeconds(mode.latencySeconds()), 20_000, post);
         double cpu = relay.cpuSeconds() - before;
+        double generator = ownCpuSeconds() - generatorBefore;
         ParleyProcess.sleep(2_000);
         Histogram frames = recorder.getIntervalHistogram();
         steps.add(new JsonObject()
@@ -159,6 +164,7 @@ final class LatencyScenario {
             .put("post_latency", Stats.latency(run.latency()))
             .put("cpu_cores", Stats.round(cpu / run.seconds(), 2))
             .put("cpu_us_per_message", run.succeeded() == 0 ? null : Math.round(cpu * 1e6 / run.succeeded()))
+            .put("generator_cores", Stats.round(generator / run.seconds(), 2))
             .put("cpu_steal_percent", run.steal() < 0 ? null : run.steal()));
         System.out.printf("relay floor at %,d msg/s: p50 %.2f ms, p99 %.2f ms; CPU %s µs per message%n", rate,
             frames.getValueAtPercentile(50) / 1000.0, frames.getValueAtPercentile(99) / 1000.0,
@@ -275,6 +281,15 @@ final class LatencyScenario {
             .put("queued_for_projector", meanMs(before, after, 8))
             .put("projection_commit", meanMs(before, after, 10))
             .put("publish", meanMs(before, after, 12)));
+  }
+
+  /**
+   * CPU seconds this JVM (the generators, the agents' sockets and the simulator) has used so far: what the load
+   * itself takes from the two cores the servers share.
+   */
+  private static double ownCpuSeconds() {
+    var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.OperatingSystemMXBean bean ? bean.getProcessCpuTime() / 1e9 : 0;
   }
 
   private static JsonObject delta(Map<String, Double> before, Map<String, Double> after) {

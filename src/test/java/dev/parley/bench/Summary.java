@@ -73,8 +73,8 @@ final class Summary {
           .append(e2e.getInteger("organizations")).append(" organizations; every agent of the organization receives the "
               + "`message.created` frame. CPU per message: Parley, PostgreSQL and Redis during the step, per acknowledged "
               + "webhook.\n\n| msg/s | p50 ms | p99 ms | p99.9 ms | max ms | frames received / expected "
-              + "| webhook p99 ms | CPU µs per message (Parley + PostgreSQL + Redis) | CPU stolen |\n"
-              + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+              + "| webhook p99 ms | CPU µs per message (Parley + PostgreSQL + Redis) | generator cores | CPU stolen |\n"
+              + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
       for (Object o : e2e.getJsonArray("steps")) {
         JsonObject step = (JsonObject) o;
         JsonObject l = step.getJsonObject("ws_latency");
@@ -83,15 +83,17 @@ final class Summary {
             .append(" | ").append(l.getValue("max_ms", "–")).append(" | ").append(n(step.getLong("frames_received")))
             .append(" / ").append(n(step.getLong("frames_expected"))).append(" | ")
             .append(step.getJsonObject("webhook_latency").getValue("p99_ms", "–")).append(" | ")
-            .append(cpu(step.getJsonObject("cpu"))).append(" | ").append(stolen(step)).append(" |\n");
+            .append(cpu(step.getJsonObject("cpu"))).append(" | ").append(step.getValue("generator_cores", "–"))
+            .append(" | ").append(stolen(step)).append(" |\n");
       }
       md.append('\n');
       JsonObject floor = e2e.getJsonObject("relay_floor");
       if (floor != null && floor.getJsonArray("steps") != null) {
         md.append("The floor, in the same run: the same webhooks to as many sockets in groups of the same size through a "
             + "bare Vert.x relay that answers each POST and pushes its body without parsing, verifying or storing it "
-            + "(`BareServer`). Its CPU is the relay's alone.\n\n| msg/s | p50 ms | p99 ms | frames received / expected "
-            + "| POST p99 ms | relay CPU µs per message | CPU stolen |\n|---:|---:|---:|---:|---:|---:|---:|\n");
+            + "(`BareServer`). Its CPU is the relay's alone; the generator's cores are the benchmark JVM's, which sends the "
+            + "webhooks and holds the agents' sockets.\n\n| msg/s | p50 ms | p99 ms | frames received / expected "
+            + "| POST p99 ms | relay CPU µs per message | generator cores | CPU stolen |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Object o : floor.getJsonArray("steps")) {
           JsonObject step = (JsonObject) o;
           JsonObject l = step.getJsonObject("ws_latency");
@@ -99,7 +101,8 @@ final class Summary {
               .append(" | ").append(l.getValue("p99_ms", "–")).append(" | ").append(n(step.getLong("frames_received")))
               .append(" / ").append(n(step.getLong("frames_expected"))).append(" | ")
               .append(step.getJsonObject("post_latency").getValue("p99_ms", "–")).append(" | ")
-              .append(step.getValue("cpu_us_per_message", "–")).append(" | ").append(stolen(step)).append(" |\n");
+              .append(step.getValue("cpu_us_per_message", "–")).append(" | ").append(step.getValue("generator_cores", "–"))
+              .append(" | ").append(stolen(step)).append(" |\n");
         }
         md.append('\n');
       }
