@@ -4,6 +4,7 @@ import dev.parley.channel.Channel;
 import dev.parley.conversation.InboundBatch.Routed;
 import dev.parley.provider.InboundEvent;
 import dev.parley.provider.ProviderRegistry;
+import dev.parley.store.Database;
 import io.vertx.core.Future;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
@@ -28,16 +29,6 @@ import org.slf4j.LoggerFactory;
 final class InboundApplier {
   private static final Logger log = LoggerFactory.getLogger(InboundApplier.class);
   private static final int MAX_ATTEMPTS = 3;
-
-  /**
-   * The projection's statements take their batch as arrays ({@code unnest}), so the planner's estimate for a custom
-   * plan follows the batch's size and stays below the generic plan's: left to choose, PostgreSQL plans them anew on
-   * every execution. That planning was a quarter of PostgreSQL's CPU at 1,000 msg/s ({@code pg_stat_statements}
-   * with {@code track_planning}: 0.12–0.31 ms per execution for the contact lookup, the existence check and the
-   * conversation update; docs/performance.md, seventh pass). Their plans do not depend on the values (index
-   * lookups per element), so the transaction runs them on the cached generic plan.
-   */
-  static final String BEGIN = "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan";
 
   private final Pool pool;
   private final InboundMessagesOneByOne oneByOne;
@@ -112,30 +103,12 @@ final class InboundApplier {
   }
 
   /**
-   * A transaction whose {@code BEGIN} is pipelined with its first statements instead of waited for (as
-   * {@code Pool.withTransaction} does): one round trip less for every projection batch. Commits when {@code work}
-   * succeeded, rolls back otherwise; a deferred constraint that fails at {@code COMMIT} fails the result.
-   *
-   * <p>Its statements run on generic plans ({@link #BEGIN}).
+   * The projection's statements take their batch as arrays ({@code unnest}); left to choose, PostgreSQL planned them
+   * anew on every execution, a quarter of its CPU at 1,000 msg/s (docs/performance.md, seventh pass). Their plans do
+   * not depend on the values, so the transaction runs them on their generic plans.
    */
   private <T> Future<T> pipelinedTransaction(Function<SqlClient, Future<T>> work) {
-    return pool.withConnection(connection -> {
-      Future<?> begun = connection.query(BEGIN).execute();
-      Future<T> done;
-      try {
-        done = work.apply(connection);
-      } catch (RuntimeException e) {
-        done = Future.failedFuture(e);
-      }
-      Future<T> result = done;
-      return Future.join(begun, result).transform(both -> {
-        if (both.succeeded()) {
-          return connection.query("COMMIT").execute().map(committed -> result.result());
-        }
-        Throwable failure = begun.failed() ? begun.cause() : result.cause();
-        return connection.query("ROLLBACK").execute().transform(rolledBack -> Future.<T>failedFuture(failure));
-      });
-    });
+    return Database.onGenericPlans(pool, work);
   }
 
   /** The events in {@link #ORDER}: kinds in turn, then channel, sender or target, and time. */

@@ -5,6 +5,7 @@ import dev.parley.bus.OrgEvent;
 import dev.parley.config.ParleyConfig;
 import dev.parley.conversation.Committer;
 import dev.parley.provider.whatsapp.WhatsAppGraph;
+import dev.parley.store.Database;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -100,16 +101,18 @@ public final class MediaFetcher extends VerticleBase {
         it.remove();
       }
       busy += batch.size();
-      store.claimNew(pool, batch.toArray(UUID[]::new), batch.size(), LEASE).onComplete(claimed -> {
-        if (claimed.failed()) {
-          log.warn("claiming media of {} message(s) failed ({}); the sweep will find them", batch.size(),
-              claimed.cause().toString());
-        }
-        List<MediaFile> files = claimed.succeeded() ? claimed.result() : List.of();
-        busy -= batch.size() - files.size(); // messages another node claimed, or that have a file already
-        files.forEach(this::run);
-        pump();
-      });
+      // one claim per announced batch, often a single message: its statement is planned once, not every time
+      Database.onGenericPlans(pool, tx -> store.claimNew(tx, batch.toArray(UUID[]::new), batch.size(), LEASE))
+          .onComplete(claimed -> {
+            if (claimed.failed()) {
+              log.warn("claiming media of {} message(s) failed ({}); the sweep will find them", batch.size(),
+                  claimed.cause().toString());
+            }
+            List<MediaFile> files = claimed.succeeded() ? claimed.result() : List.of();
+            busy -= batch.size() - files.size(); // messages another node claimed, or that have a file already
+            files.forEach(this::run);
+            pump();
+          });
     }
   }
 

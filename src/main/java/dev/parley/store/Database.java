@@ -1,13 +1,16 @@
 package dev.parley.store;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnectOptions;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.function.Function;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +45,42 @@ public final class Database {
    * rare a filter's value is: for the inbox list's label filter it chose to walk the whole activity index.
    */
   public static final String PLAN_PER_EXECUTION = "/* planned per execution */ ";
+
+  /**
+   * Begins a transaction whose statements run on their cached generic plans. A prepared statement that takes arrays
+   * ({@code unnest}, {@code = ANY}) has a custom plan whose estimate follows the arrays' sizes and stays below the
+   * generic plan's, so PostgreSQL never settles and plans it anew on every execution: 0.1–0.4 ms of its CPU each
+   * time for the projection's statements and the media claim ({@code pg_stat_statements} with
+   * {@code track_planning}; docs/performance.md, seventh pass). For statements whose plan does not depend on the
+   * values (index lookups per element), the generic plan is the same plan, made once per connection.
+   */
+  static final String BEGIN_ON_GENERIC_PLANS = "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan";
+
+  /**
+   * Runs {@code work} in a transaction on generic plans ({@link #BEGIN_ON_GENERIC_PLANS}), on one connection, its
+   * {@code BEGIN} pipelined with the first statements instead of waited for (as {@code Pool.withTransaction} does):
+   * one round trip less. Commits when {@code work} succeeded, rolls back otherwise; a deferred constraint that fails
+   * at {@code COMMIT} fails the result.
+   */
+  public static <T> Future<T> onGenericPlans(Pool pool, Function<SqlClient, Future<T>> work) {
+    return pool.withConnection(connection -> {
+      Future<?> begun = connection.query(BEGIN_ON_GENERIC_PLANS).execute();
+      Future<T> done;
+      try {
+        done = work.apply(connection);
+      } catch (RuntimeException e) {
+        done = Future.failedFuture(e);
+      }
+      Future<T> result = done;
+      return Future.join(begun, result).transform(both -> {
+        if (both.succeeded()) {
+          return connection.query("COMMIT").execute().map(committed -> result.result());
+        }
+        Throwable failure = begun.failed() ? begun.cause() : result.cause();
+        return connection.query("ROLLBACK").execute().transform(rolledBack -> Future.<T>failedFuture(failure));
+      });
+    });
+  }
 
   public static Pool pool(Vertx vertx, String url, int size) {
     return PgBuilder.pool()

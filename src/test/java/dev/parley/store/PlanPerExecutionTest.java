@@ -75,4 +75,43 @@ class PlanPerExecutionTest {
     assertTrue(Database.cached("SELECT 1"));
     assertFalse(Database.cached("SELECT '" + "x".repeat(4096) + "'"));
   }
+
+  /**
+   * A statement that takes an array has a custom plan cheaper on paper than its generic one, so PostgreSQL plans it
+   * anew on every execution; in {@link Database#onGenericPlans} it is planned once per connection.
+   */
+  @Test
+  void anArrayStatementOnGenericPlansIsPlannedOnce() {
+    String sql = "SELECT count(*) FROM channels WHERE id = ANY($1::uuid[]) /* generic plans test */";
+    Row plans = Database.onGenericPlans(single, tx -> {
+      io.vertx.core.Future<Void> runs = io.vertx.core.Future.succeededFuture();
+      for (int i = 0; i < 8; i++) {
+        runs = runs.compose(v -> tx.preparedQuery(sql).execute(io.vertx.sqlclient.Tuple.of(
+            new UUID[] {TestApp.CHANNEL_ID, UUID.randomUUID()})).mapEmpty());
+      }
+      return runs.compose(v -> tx.query("SELECT current_setting('plan_cache_mode'), "
+              + "(SELECT custom_plans FROM pg_prepared_statements WHERE statement LIKE '%generic plans test%'), "
+              + "(SELECT generic_plans FROM pg_prepared_statements WHERE statement LIKE '%generic plans test%')")
+          .execute().map(rows -> rows.iterator().next()));
+    }).await();
+    assertEquals("force_generic_plan", plans.getString(0));
+    assertEquals(0L, plans.getLong(1), "custom plans");
+    assertEquals(8L, plans.getLong(2), "generic plans");
+    // the setting is the transaction's own
+    assertEquals("auto", single.query("SELECT current_setting('plan_cache_mode')").execute().await().iterator().next()
+        .getString(0));
+  }
+
+  @Test
+  void aFailedTransactionOnGenericPlansRollsBack() {
+    UUID org = UUID.randomUUID();
+    boolean failed = Database.onGenericPlans(single, tx -> tx.preparedQuery(
+            "INSERT INTO organizations (id, name) VALUES ($1, 'generic plans rollback')")
+        .execute(io.vertx.sqlclient.Tuple.of(org))
+        .compose(rows -> io.vertx.core.Future.failedFuture("refused after the insert")))
+        .transform(result -> io.vertx.core.Future.succeededFuture(result.failed()))
+        .await();
+    assertTrue(failed, "the work's failure is the transaction's");
+    assertEquals(0L, app.one("SELECT count(*) FROM organizations WHERE id = $1", org).getLong(0));
+  }
 }
