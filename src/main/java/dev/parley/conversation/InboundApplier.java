@@ -104,8 +104,8 @@ final class InboundApplier {
 
   /**
    * The projection's statements take their batch as arrays ({@code unnest}); left to choose, PostgreSQL planned them
-   * anew on every execution, a quarter of its CPU at 1,000 msg/s (docs/performance.md, seventh pass). Their plans do
-   * not depend on the values, so the transaction runs them on their generic plans.
+   * anew on every execution, a quarter of their time at 1,000 msg/s (docs/performance.md, seventh pass). Their
+   * plans do not depend on the values, so the transaction runs them on their generic plans.
    */
   private <T> Future<T> pipelinedTransaction(Function<SqlClient, Future<T>> work) {
     return Database.onGenericPlans(pool, work);

@@ -176,8 +176,8 @@ class SetBasedInboundTest {
   }
 
   /**
-   * Left to choose, PostgreSQL plans the projection's array statements anew on every execution (a quarter of its
-   * CPU at 1,000 msg/s); the projection's transaction runs them on their generic plans.
+   * Left to choose, PostgreSQL plans the projection's array statements anew on every execution (a quarter of the
+   * statements' time at 1,000 msg/s); the projection's transaction runs them on their generic plans.
    */
   @Test
   void theProjectionsStatementsRunOnTheirGenericPlans() {
