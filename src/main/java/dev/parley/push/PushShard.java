@@ -11,21 +11,16 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.netty.handler.flush.FlushConsolidationHandler;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
-import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,11 +29,11 @@ import org.slf4j.LoggerFactory;
  * One shard of the push hub: owns a share of the node's WebSockets and writes every frame to them. All of a
  * shard's state lives on its own event loop; frames a client sends are handed over to it.
  *
- * <p>Per organization a shard keeps a feed: the last sequence number it delivered and its sockets. Numbered
- * events may arrive out of order (several committers publish concurrently, across nodes too); a gap is filled
- * from the {@link EventLog}, which always holds every number below one that was published. So each socket
- * gets every event of its organization, once, in order, and a client that reconnects gets exactly what it
- * missed ({@code resume}) or a {@code reset} when the log no longer reaches back that far.
+ * <p>Per organization a shard keeps a {@link PushFeed}: its sockets here and the last sequence number delivered
+ * to them, gaps filled from the {@link EventLog}. So each socket gets every event of its organization, once, in
+ * order, and a client that reconnects gets exactly what it missed ({@code resume}) or a {@code reset} when the log
+ * no longer reaches back that far. Each {@link PushSocket} holds back, writes and resets itself; what clients send
+ * is parsed by {@link ClientFrame}.
  *
  * <p>Writes happen on each connection's own event loop. Close codes: 1012 (server restarting) on shutdown,
  * 1013 (try again later) for a slow consumer or a store that cannot serve the socket, 4408 for a socket silent
@@ -52,8 +47,6 @@ public final class PushShard extends VerticleBase {
   static final short CLOSE_IDLE = 4408;
   static final short CLOSE_TOKEN_EXPIRED = 4401;
   static final short CLOSE_TOO_BIG = 1009;
-  /** Live frames held for one socket while it holds or replays; beyond this it is treated as a slow consumer. */
-  private static final int MAX_PENDING = 10_000;
   /**
    * How long a stopping shard waits for its sockets' closing handshakes. A client that stopped reading never
    * answers (its close frame sits behind the unread ones); the connections are torn down with Vert.x after this.
@@ -66,27 +59,10 @@ public final class PushShard extends VerticleBase {
   private final EventPublisher publisher;
   private final ParleyConfig.Push config;
   private final PushMetrics metrics;
-  private final Map<UUID, Feed> feeds = new HashMap<>();
+  private final Map<UUID, PushFeed> feeds = new HashMap<>();
   private Context context;
   private volatile Thread thread;
   private long ticker;
-
-  /** One organization on this shard. */
-  private static final class Feed {
-    final UUID organizationId;
-    final Set<PushSocket> sockets = new LinkedHashSet<>();
-    /** Sockets waiting for the feed to learn its starting number, with the {@code since} they asked for. */
-    final Map<PushSocket, Long> starting = new HashMap<>();
-    /** Numbered frames that arrived while the feed was starting or filling a gap. */
-    final PriorityQueue<Frame> queued = new PriorityQueue<>((a, b) -> Long.compare(a.seq(), b.seq()));
-    long last;
-    boolean ready;
-    boolean busy; // starting or filling a gap: frames queue up
-
-    Feed(UUID organizationId) {
-      this.organizationId = organizationId;
-    }
-  }
 
   public PushShard(PushHub hub, EventLog eventLog, EventPublisher publisher, ParleyConfig.Push config) {
     this.hub = hub;
@@ -159,14 +135,15 @@ public final class PushShard extends VerticleBase {
   /** Takes over an upgraded, authenticated socket. Called on the thread that accepted the connection. */
   void adopt(ServerWebSocket ws, Principal principal, Long since) {
     var socket = new PushSocket(ws, vertx.getOrCreateContext(), runsOnCurrentThread(), principal,
-        System.currentTimeMillis());
+        System.currentTimeMillis(), metrics,
+        (slow, reason, metric) -> onShard(() -> close(slow, CLOSE_TRY_AGAIN, reason, metric)));
     ws.setWriteQueueMaxSize(config.maxQueuedBytes());
     consolidateFlushes(ws);
     ws.textMessageHandler(text -> {
       socket.lastSeen = System.currentTimeMillis();
       onShard(() -> onClientFrame(socket, text));
     });
-    ws.binaryMessageHandler(data -> onShard(() -> error(socket, "bad_frame", "frames are JSON text")));
+    ws.binaryMessageHandler(data -> onShard(() -> socket.error("bad_frame", "frames are JSON text")));
     ws.pongHandler(data -> socket.lastSeen = System.currentTimeMillis());
     ws.exceptionHandler(failure -> {
       if (String.valueOf(failure.getMessage()).contains("max message size")) {
@@ -187,7 +164,8 @@ public final class PushShard extends VerticleBase {
       return;
     }
     metrics.opened();
-    Feed feed = feeds.computeIfAbsent(socket.organizationId(), Feed::new);
+    PushFeed feed = feeds.computeIfAbsent(socket.organizationId(),
+        organization -> new PushFeed(organization, eventLog, () -> feeds.remove(organization)));
     feed.sockets.add(socket);
     if (feed.ready) {
       begin(feed, socket, since);
@@ -210,15 +188,15 @@ public final class PushShard extends VerticleBase {
         feed.ready = true;
         feed.starting.forEach((waiting, asked) -> begin(feed, waiting, asked));
         feed.starting.clear();
-        drainQueued(feed);
+        feed.drainQueued();
       });
     }
   }
 
-  private void begin(Feed feed, PushSocket socket, Long since) {
+  private void begin(PushFeed feed, PushSocket socket, Long since) {
     socket.base = feed.last;
     socket.sent = feed.last;
-    write(socket, new JsonObject()
+    socket.write(new JsonObject()
         .put("type", "ready")
         .put("seq", feed.last)
         .put("principal", socket.principal.toJson())
@@ -243,7 +221,7 @@ public final class PushShard extends VerticleBase {
     socket.state = State.CLOSED;
     socket.pending = null;
     metrics.closed(reason);
-    Feed feed = feeds.get(socket.organizationId());
+    PushFeed feed = feeds.get(socket.organizationId());
     if (feed != null) {
       feed.sockets.remove(socket);
       feed.starting.remove(socket);
@@ -270,124 +248,40 @@ public final class PushShard extends VerticleBase {
 
   private void onPush(Message<JsonObject> message) {
     JsonObject body = message.body();
-    Feed feed = feeds.get(UUID.fromString(body.getString("org")));
+    PushFeed feed = feeds.get(UUID.fromString(body.getString("org")));
     if (feed == null) {
       return; // nobody of this organization is connected here
     }
     switch (body.getString(PushMessage.KIND)) {
-      case PushMessage.EVENT -> accept(feed, new Frame(body.getLong("seq"), body.getString("frame")));
+      case PushMessage.EVENT -> feed.accept(new Frame(body.getLong("seq"), body.getString("frame")));
       case PushMessage.EVENTS -> {
         long first = body.getLong("seq");
         JsonArray frames = body.getJsonArray("frames");
         for (int i = 0; i < frames.size(); i++) {
-          accept(feed, new Frame(first + i, frames.getString(i)));
+          feed.accept(new Frame(first + i, frames.getString(i)));
         }
       }
       case PushMessage.DIRECT -> direct(feed, body);
       case PushMessage.RESET -> {
         if (feed.ready && !feed.busy) {
-          resetFeed(feed, feed.last, "unnumbered");
+          feed.reset(feed.last, "unnumbered");
         }
       }
       default -> log.warn("unknown push message kind {}", body.getString(PushMessage.KIND));
     }
   }
 
-  private void accept(Feed feed, Frame frame) {
-    if (!feed.ready || feed.busy) {
-      feed.queued.add(frame);
-      return;
-    }
-    if (frame.seq() <= feed.last) {
-      return;
-    }
-    if (frame.seq() == feed.last + 1) {
-      deliver(feed, frame);
-      return;
-    }
-    // a gap: the missing numbers are already in the log (they were appended before this one)
-    feed.queued.add(frame);
-    feed.busy = true;
-    eventLog.since(feed.organizationId, feed.last).onComplete(replay -> {
-      feed.busy = false;
-      if (replay.failed()) {
-        log.warn("cannot fill an event gap of organization {}: {}", feed.organizationId, replay.cause().toString());
-        long highest = feed.last;
-        for (Frame queued : feed.queued) {
-          highest = Math.max(highest, queued.seq());
-        }
-        feed.queued.clear();
-        resetFeed(feed, highest, "gap_unavailable");
-      } else if (replay.result().reset()) {
-        resetFeed(feed, replay.result().current(), "gap_trimmed");
-      } else {
-        for (String text : replay.result().frames()) {
-          Frame missing = new Frame(EventLog.seqOf(text), text);
-          if (missing.seq() > feed.last) {
-            deliver(feed, missing);
-          }
-        }
-      }
-      drainQueued(feed);
-    });
-  }
-
-  private void drainQueued(Feed feed) {
-    while (!feed.queued.isEmpty() && !feed.busy) {
-      accept(feed, feed.queued.poll());
-    }
-    if (feed.sockets.isEmpty() && !feed.busy) {
-      feeds.remove(feed.organizationId);
-    }
-  }
-
-  private void deliver(Feed feed, Frame frame) {
-    feed.last = frame.seq();
-    for (PushSocket socket : List.copyOf(feed.sockets)) {
-      offer(socket, frame);
-    }
-  }
-
-  private void offer(PushSocket socket, Frame frame) {
-    switch (socket.state) {
-      case LIVE -> send(socket, frame);
-      case HOLD, REPLAYING -> {
-        if (socket.pending.size() >= MAX_PENDING) {
-          close(socket, CLOSE_TRY_AGAIN, "too far behind, resume", "queue_full");
-        } else {
-          socket.pending.add(frame);
-        }
-      }
-      default -> { }
-    }
-  }
-
-  /** The feed lost its order (log trimmed or Redis unavailable): every socket starts over from {@code seq}. */
-  private void resetFeed(Feed feed, long seq, String cause) {
-    feed.last = Math.max(feed.last, seq);
-    for (PushSocket socket : List.copyOf(feed.sockets)) {
-      if (socket.state == State.REPLAYING) { // its replay no longer lines up with the feed: let it come back
-        close(socket, CLOSE_TRY_AGAIN, "events reordered, resume", "reset");
-      } else if (socket.state != State.CLOSED) {
-        sendReset(socket, feed.last, cause);
-        if (socket.state == State.HOLD) {
-          goLive(socket);
-        }
-      }
-    }
-  }
-
   // ---- one socket: resume, hold, live
 
-  private void resume(Feed feed, PushSocket socket, long since) {
+  private void resume(PushFeed feed, PushSocket socket, long since) {
     if (socket.state == State.REPLAYING) {
-      error(socket, "resume_in_progress", "a resume is already in progress");
+      socket.error("resume_in_progress", "a resume is already in progress");
       return;
     }
     if (socket.state == State.LIVE && socket.sent > socket.base && since < socket.base) {
       // newer events already went out on this socket; replaying older ones now would break the order
       metrics.resumed("reset");
-      sendReset(socket, socket.sent, "resume_late");
+      socket.reset(socket.sent, "resume_late");
       return;
     }
     if (socket.pending == null) {
@@ -405,87 +299,22 @@ public final class PushShard extends VerticleBase {
       }
       if (replay.result().reset()) {
         metrics.resumed("reset");
-        sendReset(socket, Math.max(socket.sent, replay.result().current()), "resume_trimmed");
+        socket.reset(Math.max(socket.sent, replay.result().current()), "resume_trimmed");
       } else {
         metrics.resumed("replayed");
         // nothing delivered yet: the client's position is its own; otherwise never repeat what went out
         socket.sent = socket.sent > socket.base ? Math.max(socket.sent, since) : since;
         for (String text : replay.result().frames()) {
-          send(socket, new Frame(EventLog.seqOf(text), text));
+          socket.send(new Frame(EventLog.seqOf(text), text));
         }
       }
-      goLive(socket);
+      socket.goLive();
     });
-  }
-
-  private void goLive(PushSocket socket) {
-    if (socket.state == State.CLOSED) {
-      return;
-    }
-    socket.state = State.LIVE;
-    ArrayDeque<Frame> held = socket.pending;
-    socket.pending = null;
-    if (held != null) {
-      for (Frame frame : held) {
-        send(socket, frame);
-      }
-    }
-  }
-
-  private void sendReset(PushSocket socket, long seq, String cause) {
-    metrics.reset(cause);
-    socket.sent = seq;
-    if (socket.pending != null) {
-      socket.pending.removeIf(frame -> frame.seq() <= seq);
-    }
-    write(socket, "{\"type\":\"reset\",\"seq\":" + seq + "}");
-  }
-
-  /** Writes a numbered frame unless the socket already has it. */
-  private void send(PushSocket socket, Frame frame) {
-    if (frame.seq() > socket.sent && write(socket, frame.text())) {
-      socket.sent = frame.seq();
-    }
-  }
-
-  /**
-   * Writes a frame, or closes the socket as a slow consumer when its write queue is full. The write happens on
-   * the connection's own event loop: there the queue's fill is exact (writes handed over from another thread
-   * would be counted as messages in flight, not bytes).
-   */
-  private boolean write(PushSocket socket, String text) {
-    if (socket.state == State.CLOSED) {
-      return false;
-    }
-    metrics.frameOut();
-    if (socket.local) {
-      writeNow(socket, text);
-    } else {
-      socket.home.runOnContext(v -> writeNow(socket, text));
-    }
-    return true;
-  }
-
-  /** On the connection's event loop. */
-  private void writeNow(PushSocket socket, String text) {
-    if (socket.ws.isClosed()) {
-      return;
-    }
-    if (socket.ws.writeQueueFull()) {
-      onShard(() -> close(socket, CLOSE_TRY_AGAIN, "slow consumer, resume", "queue_full"));
-    } else {
-      socket.ws.writeTextMessage(text);
-    }
-  }
-
-  private void error(PushSocket socket, String code, String message) {
-    write(socket, new JsonObject().put("type", "error")
-        .put("error", new JsonObject().put("code", code).put("message", message)).encode());
   }
 
   // ---- targeted, unnumbered frames
 
-  private void direct(Feed feed, JsonObject body) {
+  private void direct(PushFeed feed, JsonObject body) {
     String view = body.getString("view");
     String user = body.getString("user");
     String exceptUser = body.getString("except_user");
@@ -499,7 +328,7 @@ public final class PushShard extends VerticleBase {
           ? userId != null && !userId.toString().equals(exceptUser)
           : (view != null && view.equals(socket.view)) || (user != null && userId != null && user.equals(userId.toString()));
       if (wanted) {
-        write(socket, frame);
+        socket.write(frame);
       }
     }
   }
@@ -510,73 +339,52 @@ public final class PushShard extends VerticleBase {
     if (socket.state == State.CLOSED) {
       return;
     }
-    Feed feed = feeds.get(socket.organizationId());
-    JsonObject frame;
-    try {
-      frame = new JsonObject(text);
-    } catch (DecodeException | ClassCastException e) {
-      error(socket, "bad_frame", "frames are JSON objects with a type");
-      return;
-    }
-    Object type = frame.getValue("type");
-    if ("resume".equals(type)) {
-      Object since = frame.getValue("since");
-      if (!(since instanceof Number number) || number.longValue() < 0 || number.doubleValue() != number.longValue()) {
-        error(socket, "bad_frame", "resume needs since: the last sequence number received (0 or more)");
-      } else if (socket.state == State.NEW) {
+    ClientFrame frame = ClientFrame.parse(text);
+    if (frame instanceof ClientFrame.Resume resume) {
+      if (socket.state == State.NEW) {
+        PushFeed feed = feeds.get(socket.organizationId());
         if (feed != null) {
-          feed.starting.put(socket, number.longValue()); // resume as soon as the feed has started
+          feed.starting.put(socket, resume.since()); // resume as soon as the feed has started
         }
       } else {
-        resume(feed, socket, number.longValue());
+        resume(feeds.get(socket.organizationId()), socket, resume.since());
       }
+      return;
+    }
+    if (frame instanceof ClientFrame.Invalid invalid && !invalid.declares()) {
+      socket.error(invalid.code(), invalid.message());
       return;
     }
     socket.declared = true;
     if (socket.state == State.HOLD) { // the client is not resuming
-      goLive(socket);
+      socket.goLive();
     }
-    if ("ping".equals(type)) {
+    if (frame instanceof ClientFrame.Ping ping) {
       JsonObject pong = new JsonObject().put("type", "pong");
-      if (frame.containsKey("id")) {
-        pong.put("id", frame.getValue("id"));
+      if (ping.id() != null) {
+        pong.put("id", ping.id());
       }
-      write(socket, pong.encode());
-    } else if ("view".equals(type)) {
-      view(socket, frame);
-    } else if ("typing".equals(type)) {
-      typing(socket, frame);
-    } else {
-      error(socket, "unknown_frame_type", "frame types are resume, view, typing and ping");
+      socket.write(pong.encode());
+    } else if (frame instanceof ClientFrame.View view) {
+      socket.view = view.name();
+      socket.viewConversation = view.conversationId();
+    } else if (frame instanceof ClientFrame.Typing typing) {
+      if (socket.principal.isUser()) {
+        typing(socket, typing);
+      } else {
+        socket.error("not_allowed", "only signed-in users type");
+      }
+    } else if (frame instanceof ClientFrame.Invalid invalid) {
+      if ("typing".equals(invalid.type()) && !socket.principal.isUser()) {
+        socket.error("not_allowed", "only signed-in users type"); // who may type is answered before how
+      } else {
+        socket.error(invalid.code(), invalid.message());
+      }
     }
   }
 
-  private void view(PushSocket socket, JsonObject frame) {
-    Object view = frame.getValue("view");
-    if (!(view instanceof String name) || name.isBlank() || name.length() > 64) {
-      error(socket, "bad_frame", "view needs view: the screen's name, such as chats");
-      return;
-    }
-    UUID conversation = uuid(frame.getValue("conversation_id"));
-    if (frame.getValue("conversation_id") != null && conversation == null) {
-      error(socket, "bad_frame", "conversation_id must be a UUID");
-      return;
-    }
-    socket.view = name;
-    socket.viewConversation = conversation;
-  }
-
-  private void typing(PushSocket socket, JsonObject frame) {
-    if (!socket.principal.isUser()) {
-      error(socket, "not_allowed", "only signed-in users type");
-      return;
-    }
-    UUID conversation = uuid(frame.getValue("conversation_id"));
-    Object typing = frame.getValue("typing", Boolean.TRUE);
-    if (conversation == null || !(typing instanceof Boolean)) {
-      error(socket, "bad_frame", "typing needs conversation_id (a UUID) and optionally typing (true or false)");
-      return;
-    }
+  /** Relays a user's typing to the organization's other users, at most {@code TYPING_PER_SECOND} a second. */
+  private void typing(PushSocket socket, ClientFrame.Typing typing) {
     long second = System.currentTimeMillis() / 1000;
     if (socket.typingWindow != second) {
       socket.typingWindow = second;
@@ -586,21 +394,10 @@ public final class PushShard extends VerticleBase {
       return; // relayed often enough already
     }
     publisher.direct(List.of(PushMessage.toUsersExcept(socket.organizationId(), OrgEvent.TYPING, new JsonObject()
-        .put("conversation_id", conversation.toString())
+        .put("conversation_id", typing.conversationId().toString())
         .put("user_id", socket.principal.id().toString())
         .put("user_name", socket.principal.name())
-        .put("typing", typing), socket.principal.id())));
-  }
-
-  private static UUID uuid(Object value) {
-    if (!(value instanceof String text)) {
-      return null;
-    }
-    try {
-      return UUID.fromString(text);
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
+        .put("typing", typing.typing()), socket.principal.id())));
   }
 
   // ---- heartbeats, holds and expiries
@@ -610,19 +407,14 @@ public final class PushShard extends VerticleBase {
     long ping = config.pingInterval().toMillis();
     for (PushSocket socket : allSockets()) {
       if (socket.state == State.HOLD && now >= socket.holdUntil) {
-        goLive(socket);
+        socket.goLive();
       }
       if (socket.principal.expiresAt() != null && now >= socket.principal.expiresAt().toEpochMilli()) {
         close(socket, CLOSE_TOKEN_EXPIRED, "access token expired", "token_expired");
       } else if (now - socket.lastSeen > config.idleTimeout().toMillis()) {
         close(socket, CLOSE_IDLE, "no heartbeat", "idle");
       } else if (now - socket.lastSeen >= ping && now - socket.lastPing >= ping) {
-        socket.lastPing = now;
-        if (socket.local) {
-          socket.ws.writePing(Buffer.buffer());
-        } else {
-          socket.home.runOnContext(v -> socket.ws.writePing(Buffer.buffer()));
-        }
+        socket.ping(now);
       }
     }
   }
