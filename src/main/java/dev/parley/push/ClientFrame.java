@@ -12,8 +12,8 @@ sealed interface ClientFrame {
   /** Replay everything after {@code since}, then go live. */
   record Resume(long since) implements ClientFrame {}
 
-  /** A heartbeat; {@code id} (any JSON value, or null) is echoed in the pong. */
-  record Ping(Object id) implements ClientFrame {}
+  /** A heartbeat; when the frame had an {@code id} (any JSON value, null too), the pong echoes it. */
+  record Ping(boolean hasId, Object id) implements ClientFrame {}
 
   /** The screen the client shows, for frames targeted at a view; {@code conversationId} may be null. */
   record View(String name, UUID conversationId) implements ClientFrame {}
@@ -49,7 +49,7 @@ sealed interface ClientFrame {
       return new Resume(number.longValue());
     }
     if ("ping".equals(type)) {
-      return new Ping(frame.getValue("id"));
+      return new Ping(frame.containsKey("id"), frame.getValue("id"));
     }
     if ("view".equals(type)) {
       Object view = frame.getValue("view");

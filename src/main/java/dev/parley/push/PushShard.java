@@ -361,7 +361,7 @@ public final class PushShard extends VerticleBase {
     }
     if (frame instanceof ClientFrame.Ping ping) {
       JsonObject pong = new JsonObject().put("type", "pong");
-      if (ping.id() != null) {
+      if (ping.hasId()) {
         pong.put("id", ping.id());
       }
       socket.write(pong.encode());

@@ -14,8 +14,9 @@ class ClientFrameTest {
   @Test
   void theFourFramesAClientSends() {
     assertEquals(new ClientFrame.Resume(42), ClientFrame.parse("{\"type\":\"resume\",\"since\":42}"));
-    assertEquals(new ClientFrame.Ping("p1"), ClientFrame.parse("{\"type\":\"ping\",\"id\":\"p1\"}"));
-    assertEquals(new ClientFrame.Ping(null), ClientFrame.parse("{\"type\":\"ping\"}"));
+    assertEquals(new ClientFrame.Ping(true, "p1"), ClientFrame.parse("{\"type\":\"ping\",\"id\":\"p1\"}"));
+    assertEquals(new ClientFrame.Ping(true, null), ClientFrame.parse("{\"type\":\"ping\",\"id\":null}"));
+    assertEquals(new ClientFrame.Ping(false, null), ClientFrame.parse("{\"type\":\"ping\"}"));
     assertEquals(new ClientFrame.View("chats", null), ClientFrame.parse("{\"type\":\"view\",\"view\":\"chats\"}"));
     assertEquals(new ClientFrame.View("conversation", CONVERSATION), ClientFrame.parse(
         "{\"type\":\"view\",\"view\":\"conversation\",\"conversation_id\":\"" + CONVERSATION + "\"}"));
