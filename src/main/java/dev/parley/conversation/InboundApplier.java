@@ -65,7 +65,10 @@ final class InboundApplier {
 
   private Future<List<Changes>> attempt(List<InboundBatch> batches, List<Routed> events,
       Function<SqlClient, Future<Void>> alsoInTransaction, int attempt) {
-    return pipelinedTransaction(tx -> {
+    // one transaction, BEGIN pipelined with the first statements, on generic plans: the statements take the batch as
+    // arrays, and left to choose PostgreSQL planned them anew on every execution (a quarter of their time at
+    // 1,000 msg/s; docs/performance.md, seventh pass), although their plans do not depend on the values
+    return Database.onGenericPlans(pool, tx -> {
       // each event's changes go to its own webhook's; identity, since a retry's events equal the first delivery's
       Map<Routed, Changes> owner = new IdentityHashMap<>();
       List<Changes> changes = new ArrayList<>(batches.size());
@@ -100,15 +103,6 @@ final class InboundApplier {
       }
       return Future.failedFuture(failure);
     });
-  }
-
-  /**
-   * The projection's statements take their batch as arrays ({@code unnest}); left to choose, PostgreSQL planned them
-   * anew on every execution, a quarter of their time at 1,000 msg/s (docs/performance.md, seventh pass). Their
-   * plans do not depend on the values, so the transaction runs them on their generic plans.
-   */
-  private <T> Future<T> pipelinedTransaction(Function<SqlClient, Future<T>> work) {
-    return Database.onGenericPlans(pool, work);
   }
 
   /** The events in {@link #ORDER}: kinds in turn, then channel, sender or target, and time. */

@@ -131,49 +131,53 @@ final class LatencyScenario {
     } catch (java.io.IOException e) {
       return new JsonObject().put("error", e.toString());
     }
-    try (var relay = ParleyProcess.benchClass(BareServer.class, port, work.resolve("relay.log"), Integer.toString(port));
+    try (var relay = ParleyProcess.benchClass(BareServer.class, port, work.resolve("relay.log"),
+            Integer.toString(port));
         var sockets = new Agents(vertx, port, 1)) {
       var client = new Client(vertx, port, 256);
-      int connected = sockets.open(agents, groups, 100, this::frame).await();
-      OpenLoop.Operation post = (i, intended) -> {
-        int org = (int) (i % orgs.size());
-        return client.post("/relay/g" + org,
-            webhooks.text(orgs.get(org).channels().get(0), customer(i, orgs), MARK + intended).body());
-      };
-      for (int rate : mode.latencyRates()) { // warm-up: the relay's JIT
-        OpenLoop.run(vertx, rate, Duration.ofSeconds(5), 20_000, post);
+      try {
+        int connected = sockets.open(agents, groups, 100, this::frame).await();
+        OpenLoop.Operation post = (i, intended) -> {
+          int org = (int) (i % orgs.size());
+          return client.post("/relay/g" + org,
+              webhooks.text(orgs.get(org).channels().get(0), customer(i, orgs), MARK + intended).body());
+        };
+        for (int rate : mode.latencyRates()) { // warm-up: the relay's JIT
+          OpenLoop.run(vertx, rate, Duration.ofSeconds(5), 20_000, post);
+        }
+        ParleyProcess.sleep(1_000);
+        var steps = new JsonArray();
+        for (int rate : mode.latencyRates()) {
+          recorder.reset();
+          received.set(0);
+          double before = relay.cpuSeconds();
+          double generatorBefore = ownCpuSeconds();
+          OpenLoop.Result run = OpenLoop.run(vertx, rate, Duration.ofSeconds(mode.latencySeconds()), 20_000, post);
+          double cpu = relay.cpuSeconds() - before;
+          double generator = ownCpuSeconds() - generatorBefore;
+          ParleyProcess.sleep(2_000);
+          Histogram frames = recorder.getIntervalHistogram();
+          steps.add(new JsonObject()
+              .put("offered_per_s", rate)
+              .put("posts_answered", run.succeeded())
+              .put("frames_expected", run.succeeded() * (agents / orgs.size()))
+              .put("frames_received", received.get())
+              .put("ws_latency", Stats.latency(frames))
+              .put("post_latency", Stats.latency(run.latency()))
+              .put("cpu_cores", Stats.round(cpu / run.seconds(), 2))
+              .put("cpu_us_per_message", run.succeeded() == 0 ? null : Math.round(cpu * 1e6 / run.succeeded()))
+              .put("generator_cores", Stats.round(generator / run.seconds(), 2))
+              .put("cpu_steal_percent", run.steal() < 0 ? null : run.steal()));
+          System.out.printf("relay floor at %,d msg/s: p50 %.2f ms, p99 %.2f ms; CPU %s µs per message%n", rate,
+              frames.getValueAtPercentile(50) / 1000.0, frames.getValueAtPercentile(99) / 1000.0,
+              steps.getJsonObject(steps.size() - 1).getValue("cpu_us_per_message"));
+        }
+        return new JsonObject().put("sockets", connected).put("steps", steps)
+            .put("how", "BareServer's relay: each POST answered 200 and its body, wrapped as a message.created frame, "
+                + "written to each socket of its group on the socket's event loop; nothing parsed, verified or stored");
+      } finally {
+        client.close();
       }
-      ParleyProcess.sleep(1_000);
-      var steps = new JsonArray();
-      for (int rate : mode.latencyRates()) {
-        recorder.reset();
-        received.set(0);
-        double before = relay.cpuSeconds();
-        double generatorBefore = ownCpuSeconds();
-        OpenLoop.Result run = OpenLoop.run(vertx, rate, Duration.ofSeconds(mode.latencySeconds()), 20_000, post);
-        double cpu = relay.cpuSeconds() - before;
-        double generator = ownCpuSeconds() - generatorBefore;
-        ParleyProcess.sleep(2_000);
-        Histogram frames = recorder.getIntervalHistogram();
-        steps.add(new JsonObject()
-            .put("offered_per_s", rate)
-            .put("posts_answered", run.succeeded())
-            .put("frames_expected", run.succeeded() * (agents / orgs.size()))
-            .put("frames_received", received.get())
-            .put("ws_latency", Stats.latency(frames))
-            .put("post_latency", Stats.latency(run.latency()))
-            .put("cpu_cores", Stats.round(cpu / run.seconds(), 2))
-            .put("cpu_us_per_message", run.succeeded() == 0 ? null : Math.round(cpu * 1e6 / run.succeeded()))
-            .put("generator_cores", Stats.round(generator / run.seconds(), 2))
-            .put("cpu_steal_percent", run.steal() < 0 ? null : run.steal()));
-        System.out.printf("relay floor at %,d msg/s: p50 %.2f ms, p99 %.2f ms; CPU %s µs per message%n", rate,
-            frames.getValueAtPercentile(50) / 1000.0, frames.getValueAtPercentile(99) / 1000.0,
-            steps.getJsonObject(steps.size() - 1).getValue("cpu_us_per_message"));
-      }
-      client.close();
-      return new JsonObject().put("sockets", connected).put("steps", steps)
-          .put("how", "BareServer's relay: each POST answered 200 and its body, wrapped as a message.created frame, "
-              + "written to each socket of its group on the socket's event loop; nothing parsed, verified or stored");
     } catch (Exception e) {
       return new JsonObject().put("error", e.toString());
     }

@@ -78,13 +78,10 @@ final class Summary {
       for (Object o : e2e.getJsonArray("steps")) {
         JsonObject step = (JsonObject) o;
         JsonObject l = step.getJsonObject("ws_latency");
-        md.append("| ").append(n(step.getLong("offered_per_s"))).append(" | ").append(l.getValue("p50_ms", "–"))
-            .append(" | ").append(l.getValue("p99_ms", "–")).append(" | ").append(l.getValue("p999_ms", "–"))
-            .append(" | ").append(l.getValue("max_ms", "–")).append(" | ").append(n(step.getLong("frames_received")))
-            .append(" / ").append(n(step.getLong("frames_expected"))).append(" | ")
-            .append(step.getJsonObject("webhook_latency").getValue("p99_ms", "–")).append(" | ")
-            .append(cpu(step.getJsonObject("cpu"))).append(" | ").append(step.getValue("generator_cores", "–"))
-            .append(" | ").append(stolen(step)).append(" |\n");
+        md.append(cells(n(step.getLong("offered_per_s")), l.getValue("p50_ms", "–"), l.getValue("p99_ms", "–"),
+            l.getValue("p999_ms", "–"), l.getValue("max_ms", "–"), frames(step),
+            step.getJsonObject("webhook_latency").getValue("p99_ms", "–"), cpu(step.getJsonObject("cpu")),
+            step.getValue("generator_cores", "–"), stolen(step)));
       }
       md.append('\n');
       JsonObject floor = e2e.getJsonObject("relay_floor");
@@ -97,12 +94,9 @@ final class Summary {
         for (Object o : floor.getJsonArray("steps")) {
           JsonObject step = (JsonObject) o;
           JsonObject l = step.getJsonObject("ws_latency");
-          md.append("| ").append(n(step.getLong("offered_per_s"))).append(" | ").append(l.getValue("p50_ms", "–"))
-              .append(" | ").append(l.getValue("p99_ms", "–")).append(" | ").append(n(step.getLong("frames_received")))
-              .append(" / ").append(n(step.getLong("frames_expected"))).append(" | ")
-              .append(step.getJsonObject("post_latency").getValue("p99_ms", "–")).append(" | ")
-              .append(step.getValue("cpu_us_per_message", "–")).append(" | ").append(step.getValue("generator_cores", "–"))
-              .append(" | ").append(stolen(step)).append(" |\n");
+          md.append(cells(n(step.getLong("offered_per_s")), l.getValue("p50_ms", "–"), l.getValue("p99_ms", "–"),
+              frames(step), step.getJsonObject("post_latency").getValue("p99_ms", "–"),
+              step.getValue("cpu_us_per_message", "–"), step.getValue("generator_cores", "–"), stolen(step)));
         }
         md.append('\n');
       }
@@ -284,6 +278,20 @@ final class Summary {
   }
 
   /** The share of CPU time the hypervisor stole during an open-loop step. */
+  /** One table row of the given cells. */
+  private static String cells(Object... values) {
+    var row = new StringBuilder("|");
+    for (Object value : values) {
+      row.append(' ').append(value).append(" |");
+    }
+    return row.append('\n').toString();
+  }
+
+  /** "received / expected" frames of an e2e or relay step. */
+  private static String frames(JsonObject step) {
+    return n(step.getLong("frames_received")) + " / " + n(step.getLong("frames_expected"));
+  }
+
   private static String stolen(JsonObject step) {
     return step.getValue("cpu_steal_percent") == null ? "–" : step.getValue("cpu_steal_percent") + " %";
   }
